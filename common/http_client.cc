@@ -1,0 +1,99 @@
+#include "common/http_client.h"
+
+#include <cpprest/http_client.h>
+
+#include <system_error>
+
+namespace sfn::http {
+
+namespace wh = web::http;
+
+struct Client::Impl {
+  std::unique_ptr<wh::client::http_client> client;
+};
+
+Client::Client(std::string base_url, ClientOptions options)
+    : base_url_(std::move(base_url)), impl_(std::make_unique<Impl>()) {
+  wh::client::http_client_config config;
+  config.set_timeout(options.timeout);
+  config.set_validate_certificates(options.verify_tls);
+  impl_->client = std::make_unique<wh::client::http_client>(web::uri(base_url_), config);
+}
+
+Client::~Client() = default;
+
+namespace {
+wh::http_request ToCpprest(const Request& request) {
+  wh::http_request out(request.method);
+  out.set_request_uri(web::uri(request.Target()));
+  std::string content_type;
+  for (const auto& [name, value] : request.headers.items()) {
+    if (EqualsIgnoreCase(name, "Content-Type")) {
+      content_type = value;
+      continue;
+    }
+    out.headers().add(name, value);
+  }
+  if (!request.body.empty() || !content_type.empty()) {
+    out.set_body(request.body, content_type.empty() ? "application/octet-stream" : content_type);
+  }
+  return out;
+}
+
+Status MapTransportError(const std::exception& e) {
+  if (const auto* he = dynamic_cast<const wh::http_exception*>(&e)) {
+    auto code = he->error_code();
+    if (code == std::errc::connection_refused || code == std::errc::host_unreachable ||
+        code == std::errc::network_unreachable || code == std::errc::address_not_available) {
+      return Status::Unavailable(std::string("connection failed: ") + he->what());
+    }
+    return Status::UnknownOutcome(std::string("transport error: ") + he->what());
+  }
+  return Status::UnknownOutcome(std::string("transport error: ") + e.what());
+}
+
+Result<Response> FromCpprest(wh::http_response& response) {
+  Response out;
+  out.status = response.status_code();
+  for (const auto& [name, value] : response.headers()) out.headers.Add(name, value);
+  auto bytes = response.extract_vector().get();
+  out.body.assign(bytes.begin(), bytes.end());
+  return out;
+}
+}  // namespace
+
+Result<Response> Client::Send(const Request& request) const { return SendAsync(request).get(); }
+
+std::future<Result<Response>> Client::SendAsync(Request request) const {
+  auto promise = std::make_shared<std::promise<Result<Response>>>();
+  auto future = promise->get_future();
+  try {
+    impl_->client->request(ToCpprest(request)).then([promise](pplx::task<wh::http_response> t) {
+      try {
+        auto response = t.get();
+        promise->set_value(FromCpprest(response));
+      } catch (const std::exception& e) {
+        promise->set_value(MapTransportError(e));
+      }
+    });
+  } catch (const std::exception& e) {
+    promise->set_value(Status::InvalidArgument(std::string("bad request: ") + e.what()));
+  }
+  return future;
+}
+
+Status SplitUrl(const std::string& url, std::string* base, std::string* target) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return Status::InvalidArgument("'" + url + "' is not an absolute URL");
+  size_t slash = url.find('/', scheme + 3);
+  if (slash == std::string::npos) {
+    *base = url;
+    *target = "/";
+  } else {
+    *base = url.substr(0, slash);
+    *target = url.substr(slash);
+  }
+  return Status::Ok();
+}
+
+}  // namespace sfn::http

@@ -1,0 +1,79 @@
+#include "connector/cli.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "connector/config.h"
+#include "connector/demo.h"
+
+namespace sfn::connector {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: sfnotify <command> [options]\n"
+    "commands:\n"
+    "  run --config FILE      run the connector\n"
+    "  demo                   run the full flow against local emulators\n"
+    "  version                print the version\n";
+
+std::string BinDir(const std::string& argv0) {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  std::string exe = n > 0 ? std::string(buf, static_cast<size_t>(n)) : argv0;
+  size_t slash = exe.rfind('/');
+  return slash == std::string::npos ? "." : exe.substr(0, slash);
+}
+
+// Finds "--name VALUE" or "--name=VALUE".
+bool FlagValue(const std::vector<std::string>& args, const std::string& name, std::string* value) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == name && i + 1 < args.size()) {
+      *value = args[i + 1];
+      return true;
+    }
+    if (args[i].rfind(name + "=", 0) == 0) {
+      *value = args[i].substr(name.size() + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+int Run(const std::vector<std::string>& args) {
+  std::string path;
+  if (!FlagValue(args, "--config", &path)) {
+    std::fprintf(stderr, "sfnotify run: --config FILE is required\n");
+    return 2;
+  }
+  auto config = LoadConfig(path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "sfnotify: config error: %s\n", config.status().message().c_str());
+    return 2;
+  }
+  std::fprintf(stderr, "sfnotify run: configuration %s is valid; the engine is not built yet\n", path.c_str());
+  return 3;
+}
+
+}  // namespace
+
+int RunCli(const std::string& argv0, const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string& command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "version" || command == "--version") {
+    std::printf("sfnotify 0.1.0\n");
+    return 0;
+  }
+  if (command == "run") return Run(rest);
+  if (command == "demo") return RunDemo(BinDir(argv0));
+  std::fprintf(stderr, "sfnotify: unknown command '%s'\n%s", command.c_str(), kUsage);
+  return 2;
+}
+
+}  // namespace sfn::connector

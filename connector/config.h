@@ -1,0 +1,71 @@
+// The connector's configuration, loaded from one JSON file (see
+// docs/configuration.md). Loading validates every field; an error names the
+// file, the field path and the problem in one line. Secrets are not stored in
+// the file: fields ending in `_env` name the environment variable to read.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace sfn::connector {
+
+struct SalesforceOptions {
+  std::string login_url;                                   // required, e.g. https://login.salesforce.com
+  std::string auth_flow = "jwt";                           // jwt | client_credentials | refresh_token | password
+  std::string client_id;                                   // required: connected app consumer key
+  std::string client_secret_env;                           // env var holding the consumer secret (not jwt)
+  std::string username;                                    // jwt and password flows
+  std::string private_key_file;                            // jwt: PEM private key
+  std::string api_version = "62.0";                        // pinned REST/streaming version
+  std::string event_channel = "/event/Outbound_Notification__e";
+  bool verify_tls = true;                                  // off only for loopback tests
+};
+
+struct GatewayOptions {
+  std::string type = "sandbox";    // sandbox | twilio
+  std::string base_url;            // twilio: e.g. https://api.twilio.com
+  std::string account_sid;         // twilio: AC...
+  std::string auth_token_env = "TWILIO_AUTH_TOKEN";  // env var with the auth token
+};
+
+struct ContactPoint {
+  std::string name;                  // required, unique
+  std::string sender;                // required: From number (E.164) or messaging service SID (MG...)
+  std::vector<std::string> roles;    // permission set API names, or "Everyone"; default Everyone
+  double max_messages_per_second = 1.0;
+  std::string quiet_hours = "federal";  // federal (8-21) | none | HH-HH local window
+  std::string default_time_zone = "America/New_York";
+};
+
+struct ApiKey {
+  std::string name;
+  std::string key_env;           // env var holding the key
+  std::string role = "sender";   // admin | sender | read
+};
+
+struct HttpOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string public_url;        // as the gateway calls us (for webhook signatures)
+  std::vector<ApiKey> api_keys;
+};
+
+struct Config {
+  std::string path;              // where it was loaded from
+  SalesforceOptions salesforce;
+  GatewayOptions gateway;
+  std::vector<ContactPoint> contact_points;
+  std::string store_path = "sfnotify.sqlite";
+  std::string mapping_file;      // relative paths are resolved against the config file's folder
+  std::string default_region = "US";
+  HttpOptions http;
+  std::string log_level = "info";
+};
+
+// Reads and validates `path`. Errors: "<path>: <field>: <problem>".
+Result<Config> LoadConfig(const std::string& path);
+// Parses config text; `origin` names it in error messages.
+Result<Config> ParseConfig(const std::string& text, const std::string& origin);
+
+}  // namespace sfn::connector

@@ -1,0 +1,53 @@
+#include <catch2/catch.hpp>
+
+#include "connector/config.h"
+#include "support/test_env.h"
+
+using sfn::connector::ParseConfig;
+
+namespace {
+const char* kMinimal = R"({
+  "salesforce": {"login_url": "https://login.salesforce.com", "client_id": "abc",
+                 "username": "int@example.com", "private_key_file": "key.pem"},
+  "contact_points": [{"name": "main", "sender": "+15005550006"}]
+})";
+}
+
+TEST_CASE("a minimal config loads with documented defaults", "[config]") {
+  auto config = ParseConfig(kMinimal, "cfg.json");
+  REQUIRE(config.ok());
+  CHECK(config->salesforce.auth_flow == "jwt");
+  CHECK(config->salesforce.api_version == "62.0");
+  CHECK(config->gateway.type == "sandbox");
+  REQUIRE(config->contact_points.size() == 1);
+  CHECK(config->contact_points[0].roles == std::vector<std::string>{"Everyone"});
+  CHECK(config->contact_points[0].max_messages_per_second == 1.0);
+}
+
+TEST_CASE("config errors name the file, the field and the problem", "[config]") {
+  auto missing = ParseConfig(R"({"contact_points": []})", "cfg.json");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().message() == "cfg.json: salesforce: required field is missing");
+
+  auto wrong_type = ParseConfig(R"({"salesforce": {"login_url": 5}})", "cfg.json");
+  CHECK(wrong_type.status().message() == "cfg.json: salesforce.login_url: must be a string");
+
+  auto bad_cp = ParseConfig(R"({
+    "salesforce": {"login_url": "https://x", "client_id": "a", "username": "u", "private_key_file": "k"},
+    "contact_points": [{"name": "a", "sender": "+1"}, {"name": "b", "sender": "+2", "max_messages_per_second": "fast"}]
+  })", "cfg.json");
+  CHECK(bad_cp.status().message() == "cfg.json: contact_points[1].max_messages_per_second: must be a number");
+
+  auto bad_flow = ParseConfig(R"({"salesforce": {"login_url": "https://x", "auth_flow": "magic", "client_id": "a"}})",
+                              "cfg.json");
+  CHECK(bad_flow.status().message().find("salesforce.auth_flow: 'magic' is not one of") != std::string::npos);
+
+  auto not_json = ParseConfig("{nope", "cfg.json");
+  CHECK(not_json.status().message().rfind("cfg.json: invalid JSON at offset", 0) == 0);
+}
+
+TEST_CASE("an unreadable config file is reported with its path", "[config]") {
+  auto config = sfn::connector::LoadConfig("/nonexistent/sfnotify.json");
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message().rfind("/nonexistent/sfnotify.json: cannot read file", 0) == 0);
+}
