@@ -1,0 +1,41 @@
+// Shared helpers for Node tests: start a built program on an OS-chosen port and stop it afterwards.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+export const BIN_DIR = process.env.SFN_BIN_DIR || path.resolve(import.meta.dirname, '../../build/bin');
+export const SOURCE_DIR = process.env.SFN_SOURCE_DIR || path.resolve(import.meta.dirname, '../..');
+
+// Starts BIN_DIR/program with args; resolves to { url, child, stop() } once it prints "listening on".
+export function startServer(program, args = [], env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(BIN_DIR, program), ['--port', '0', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    });
+    let buffer = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${program} did not start within 20 s`));
+    }, 20000);
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${program} exited with ${code}`)); });
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk.toString();
+      const m = buffer.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve({
+          url: m[1],
+          child,
+          stop: () => new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+          }),
+        });
+      }
+    });
+  });
+}
