@@ -110,6 +110,44 @@ std::string FormatRfc2822(int64_t epoch_seconds) {
   return buf;
 }
 
+Result<int64_t> ParseRfc2822(std::string_view s) {
+  static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  auto bad = [&] { return Status::InvalidArgument("'" + std::string(s) + "' is not an RFC 2822 date"); };
+  size_t comma = s.find(", ");
+  std::string_view rest = comma == std::string_view::npos ? s : s.substr(comma + 2);
+  // "14 May 2024 15:04:05 +0000"
+  int d, y, h, mi, se;
+  size_t p = 0;
+  size_t sp = rest.find(' ');
+  if (sp == std::string_view::npos || sp > 2 || !Digits(rest, 0, sp, &d)) return bad();
+  p = sp + 1;
+  if (rest.size() < p + 4) return bad();
+  int month = -1;
+  for (int i = 0; i < 12; ++i) {
+    if (rest.substr(p, 3) == kMonths[i]) month = i + 1;
+  }
+  if (month < 0 || rest[p + 3] != ' ') return bad();
+  p += 4;
+  if (!Digits(rest, p, 4, &y) || rest.size() < p + 14 || rest[p + 4] != ' ') return bad();
+  p += 5;
+  if (!Digits(rest, p, 2, &h) || rest[p + 2] != ':' || !Digits(rest, p + 3, 2, &mi) || rest[p + 5] != ':' ||
+      !Digits(rest, p + 6, 2, &se)) {
+    return bad();
+  }
+  p += 8;
+  int offset_min = 0;
+  if (p < rest.size()) {
+    if (rest[p] != ' ' || p + 6 > rest.size()) return bad();
+    char sign = rest[p + 1];
+    int oh, om;
+    if ((sign != '+' && sign != '-') || !Digits(rest, p + 2, 2, &oh) || !Digits(rest, p + 4, 2, &om)) return bad();
+    offset_min = (sign == '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  int64_t days = DaysFromCivil(y, static_cast<unsigned>(month), static_cast<unsigned>(d));
+  return days * 86400 + h * 3600 + mi * 60 + se - offset_min * 60;
+}
+
 std::string FormatDate(int64_t epoch_seconds) {
   std::tm tm = UtcTm(epoch_seconds);
   char buf[64];

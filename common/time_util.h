@@ -19,6 +19,8 @@ std::string FormatRfc3339Millis(int64_t epoch_ms);
 Result<int64_t> ParseRfc3339(std::string_view text);
 // "Tue, 14 May 2024 15:04:05 +0000" (RFC 2822, used by Twilio).
 std::string FormatRfc2822(int64_t epoch_seconds);
+// Parses RFC 2822 dates as Twilio writes them ("Tue, 14 May 2024 15:04:05 +0000"); epoch seconds.
+Result<int64_t> ParseRfc2822(std::string_view text);
 // "YYYY-MM-DD" of the UTC day.
 std::string FormatDate(int64_t epoch_seconds);
 

@@ -30,4 +30,9 @@ TEST_CASE("RFC 3339 rejects malformed timestamps with a reason", "[time]") {
 TEST_CASE("RFC 2822 dates as Twilio writes them", "[time]") {
   CHECK(FormatRfc2822(1715699045) == "Tue, 14 May 2024 15:04:05 +0000");
   CHECK(FormatDate(1715699045) == "2024-05-14");
+  CHECK(ParseRfc2822("Tue, 14 May 2024 15:04:05 +0000").value() == 1715699045);
+  CHECK(ParseRfc2822("Tue, 14 May 2024 17:04:05 +0200").value() == 1715699045);
+  CHECK(ParseRfc2822(FormatRfc2822(1700000000)).value() == 1700000000);
+  CHECK_FALSE(ParseRfc2822("14/05/2024").ok());
+  CHECK_FALSE(ParseRfc2822("Tue, 14 Foo 2024 15:04:05 +0000").ok());
 }
