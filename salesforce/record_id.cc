@@ -30,31 +30,40 @@ bool IsBase62(std::string_view s) {
 
 Result<std::string> NormalizeId(std::string_view id) {
   if (id.size() != 15 && id.size() != 18) {
-    return Status::InvalidArgument("'" + std::string(id) + "' is not a Salesforce ID: length must be 15 or 18");
+    return Status::InvalidArgument("'" + std::string(id) +
+                                   "' is not a Salesforce ID: length must be 15 or 18");
   }
   if (!IsBase62(id)) {
-    return Status::InvalidArgument("'" + std::string(id) + "' is not a Salesforce ID: only letters and digits allowed");
+    return Status::InvalidArgument("'" + std::string(id) +
+                                   "' is not a Salesforce ID: only letters and digits allowed");
   }
   std::string id15(id.substr(0, 15));
   std::string checksum = IdChecksum(id15);
   if (id.size() == 18) {
     for (size_t i = 0; i < 3; ++i) {
       if (std::toupper(static_cast<unsigned char>(id[15 + i])) != checksum[i]) {
-        return Status::InvalidArgument("'" + std::string(id) + "' is not a Salesforce ID: checksum mismatch");
+        return Status::InvalidArgument("'" + std::string(id) +
+                                       "' is not a Salesforce ID: checksum mismatch");
       }
     }
   }
   return id15 + checksum;
 }
 
-bool IsValidId(std::string_view id) { return NormalizeId(id).ok(); }
+bool IsValidId(std::string_view id) {
+  return NormalizeId(id).ok();
+}
 
 namespace {
 const std::pair<const char*, const char*> kPrefixes[] = {
-    {"001", "Account"},  {"003", "Contact"},  {"005", "User"},     {"00D", "Organization"},
-    {"00Q", "Lead"},     {"00T", "Task"},     {"00U", "Event"},    {"00G", "Group"},
-    {"006", "Opportunity"}, {"500", "Case"},  {"701", "Campaign"}, {"00v", "CampaignMember"},
-    {"0PS", "PermissionSet"}, {"0Pa", "PermissionSetAssignment"}, {"00e", "Profile"},
+    {"001", "Account"},       {"003", "Contact"},
+    {"005", "User"},          {"00D", "Organization"},
+    {"00Q", "Lead"},          {"00T", "Task"},
+    {"00U", "Event"},         {"00G", "Group"},
+    {"006", "Opportunity"},   {"500", "Case"},
+    {"701", "Campaign"},      {"00v", "CampaignMember"},
+    {"0PS", "PermissionSet"}, {"0Pa", "PermissionSetAssignment"},
+    {"00e", "Profile"},
 };
 }  // namespace
 

@@ -21,7 +21,9 @@ Result<std::string> NormalizeId(std::string_view id);
 bool IsValidId(std::string_view id);
 
 // The 3-character key prefix ("00Q" for Lead).
-inline std::string_view KeyPrefix(std::string_view id) { return id.substr(0, 3); }
+inline std::string_view KeyPrefix(std::string_view id) {
+  return id.substr(0, 3);
+}
 
 // Object type for well-known prefixes ("Lead", "Contact", ...); empty when unknown.
 std::string ObjectTypeForPrefix(std::string_view prefix);
