@@ -1,0 +1,61 @@
+// Writes one Task per sent recipient onto its Lead/Contact (WhoId), in
+// Salesforce Collections of up to 200, without ever writing two for the same
+// send. Runs on its own thread so a slow or limited org delays Tasks, never
+// sends.
+//
+// Idempotency: a batch is marked in flight in the store before the call. If the
+// process dies before the results are recorded, the next run first looks the
+// in-flight sends up by SMS_Message_Sid__c (one SOQL query per 200) and only
+// inserts the ones that truly have no Task yet.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <vector>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "common/status.h"
+#include "connector/store.h"
+
+namespace sfn::connector {
+
+struct TaskWriterOptions {
+  size_t batch = 200;            // records per Collections call (Salesforce's maximum)
+  int flush_interval_ms = 500;   // how often the queue is checked
+  int backoff_ms = 2000;         // after a failed call
+};
+
+// The Salesforce side of Task writing; implemented over salesforce::Connection.
+class TaskSink {
+ public:
+  virtual ~TaskSink() = default;
+  // Inserts Tasks for `rows`; fills one outcome per row, in order.
+  virtual Status Insert(const std::vector<RecipientRow>& rows, std::vector<TaskOutcome>* outcomes) = 0;
+  // Task Ids already in Salesforce for these rows (by message SID), keyed by recipient id.
+  virtual Result<std::map<int64_t, std::string>> FindExisting(const std::vector<RecipientRow>& rows) = 0;
+};
+
+class TaskWriter {
+ public:
+  TaskWriter(TaskWriterOptions options, Store& store, TaskSink& sink);
+  ~TaskWriter();
+  void Start();
+  void Stop();
+  // One pass: settle in-flight batches, then write what is queued. Returns Tasks written.
+  int FlushOnce();
+
+ private:
+  void Loop();
+  int Settle();
+
+  TaskWriterOptions options_;
+  Store& store_;
+  TaskSink& sink_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace sfn::connector
