@@ -59,7 +59,7 @@ StatusCode CategoryFor(const ApiError& e) {
   const std::string& c = e.error_code;
   if (c == "INVALID_SESSION_ID" || c == "invalid_grant" || c == "invalid_client_id" ||
       c == "invalid_client_credentials" || c == "inactive_user" || c == "inactive_org" ||
-      c == "invalid_client") {
+      c == "invalid_client" || e.http_status == 401) {
     return StatusCode::kUnauthenticated;
   }
   if (c == "REQUEST_LIMIT_EXCEEDED" || c == "rate_limit_exceeded" || c == "LOGIN_RATE_EXCEEDED") {
