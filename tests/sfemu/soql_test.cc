@@ -93,9 +93,12 @@ Record Make(const std::string& id, const char* type, std::map<std::string, Value
 MemoryOrg BuildOrg() {
   MemoryOrg org;
   ObjectDef user = Object("User", "005");
-  user.fields = {Field("Id", FieldType::kId), Field("Name", FieldType::kString, 121),
-                 Field("Username", FieldType::kString, 80), Field("Email", FieldType::kEmail, 80),
-                 Field("IsActive", FieldType::kBoolean)};
+  user.fields = {Field("Id", FieldType::kId),
+                 Field("Name", FieldType::kString, 121),
+                 Field("Username", FieldType::kString, 80),
+                 Field("Email", FieldType::kEmail, 80),
+                 Field("IsActive", FieldType::kBoolean),
+                 Lookup("ManagerId", "Manager", {"User"})};
   ObjectDef lead = Object("Lead", "00Q");
   lead.fields = {Field("Id", FieldType::kId),
                  Field("FirstName", FieldType::kString, 40),
@@ -133,7 +136,8 @@ MemoryOrg BuildOrg() {
   org.records.push_back(
       Make(kAdmin, "User",
            {{"Name", "Ada Admin"}, {"Email", "admin@sfnotify.demo"}, {"IsActive", true}}));
-  org.records.push_back(Make(kSender, "User", {{"Name", "Sam Sender"}, {"IsActive", true}}));
+  org.records.push_back(
+      Make(kSender, "User", {{"Name", "Sam Sender"}, {"IsActive", true}, {"ManagerId", kAdmin}}));
   org.records.push_back(Make(kViewer, "User", {{"Name", "Vic Viewer"}, {"IsActive", false}}));
 
   org.records.push_back(Make(kAda, "Lead",
@@ -276,7 +280,7 @@ void RequireError(const MemoryOrg& org, const std::string& text, const std::stri
 
 }  // namespace
 
-TEST_CASE("rows come back shaped as the REST API returns them", "[soql]") {
+TEST_CASE("soql: rows come back shaped as the REST API returns them", "[soql]") {
   MemoryOrg org = BuildOrg();
   Outcome out = MustRun(org, "SELECT Id, Name FROM Lead");
   REQUIRE(out.result.total_size == 4);
@@ -288,7 +292,8 @@ TEST_CASE("rows come back shaped as the REST API returns them", "[soql]") {
         Names{"Ada Lovelace", "Grace Hopper", "Alan Turing", "Kate O'Brien"});
 }
 
-TEST_CASE("keywords and names are case-insensitive; keys use the schema's spelling", "[soql]") {
+TEST_CASE("soql: keywords and names are case-insensitive; keys use the schema's spelling",
+          "[soql]") {
   MemoryOrg org = BuildOrg();
   soql::ExecuteOptions options;
   options.api_version = "58.0";
@@ -304,7 +309,7 @@ TEST_CASE("keywords and names are case-insensitive; keys use the schema's spelli
         "/services/data/v58.0/sobjects/Lead/" + kGrace);
 }
 
-TEST_CASE("values keep their JSON types: numbers, booleans, null, empty text", "[soql]") {
+TEST_CASE("soql: values keep their JSON types: numbers, booleans, null, empty text", "[soql]") {
   MemoryOrg org = BuildOrg();
   Outcome out = MustRun(org,
                         "SELECT NumberOfEmployees, AnnualRevenue, SMS_Opt_In__c, Email, "
@@ -320,14 +325,14 @@ TEST_CASE("values keep their JSON types: numbers, booleans, null, empty text", "
   CHECK(Column(out, "CreatedDate")[0] == "2024-05-12T09:00:00.000+0000");
 }
 
-TEST_CASE("= and != compare text case-insensitively; != and <> match nulls", "[soql]") {
+TEST_CASE("soql: = and != compare text case-insensitively; != and <> match nulls", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "WHERE LastName = 'LOVELACE'") == Names{"Lovelace"});
   CHECK(LastNames(org, "WHERE Email != 'ADA@example.com'") == Names{"Hopper", "Turing", "O'Brien"});
   CHECK(LastNames(org, "WHERE Email <> 'ada@example.com'") == Names{"Hopper", "Turing", "O'Brien"});
 }
 
-TEST_CASE("< > <= >= on numbers leave nulls out", "[soql]") {
+TEST_CASE("soql: < > <= >= on numbers leave nulls out", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "WHERE NumberOfEmployees > 10") == Names{"Hopper", "O'Brien"});
   CHECK(LastNames(org, "WHERE NumberOfEmployees >= 10") == Names{"Lovelace", "Hopper", "O'Brien"});
@@ -336,13 +341,13 @@ TEST_CASE("< > <= >= on numbers leave nulls out", "[soql]") {
   CHECK(LastNames(org, "WHERE NumberOfEmployees > -1.5") == Names{"Lovelace", "Hopper", "O'Brien"});
 }
 
-TEST_CASE("< and >= on text ignore case", "[soql]") {
+TEST_CASE("soql: < and >= on text ignore case", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "WHERE LastName < 'l'") == Names{"Hopper"});
   CHECK(LastNames(org, "WHERE LastName >= 'O'") == Names{"Turing", "O'Brien"});
 }
 
-TEST_CASE("LIKE: % and _, case-insensitive, nulls never match", "[soql]") {
+TEST_CASE("soql: LIKE: % and _, case-insensitive, nulls never match", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "WHERE Name LIKE 'a%'") == Names{"Lovelace", "Turing"});
   CHECK(LastNames(org, "WHERE Name LIKE '%ACE'") == Names{"Lovelace"});
@@ -353,7 +358,7 @@ TEST_CASE("LIKE: % and _, case-insensitive, nulls never match", "[soql]") {
   CHECK(LastNames(org, "WHERE Name LIKE 'Ada'").empty());
 }
 
-TEST_CASE("LIKE escapes \\% and \\_ match the characters themselves", "[soql]") {
+TEST_CASE("soql: LIKE escapes \\% and \\_ match the characters themselves", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "WHERE Company LIKE '%100\\%'") == Names{"Turing"});
   CHECK(LastNames(org, "WHERE Company LIKE 'Rock\\_Co'") == Names{"O'Brien"});
@@ -361,7 +366,7 @@ TEST_CASE("LIKE escapes \\% and \\_ match the characters themselves", "[soql]") 
   CHECK(LastNames(org, "WHERE Company LIKE 'Navy\\_'").empty());
 }
 
-TEST_CASE("IN and NOT IN, with null in the list", "[soql]") {
+TEST_CASE("soql: IN and NOT IN, with null in the list", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "WHERE LastName IN ('Hopper', 'TURING')") == Names{"Hopper", "Turing"});
   CHECK(LastNames(org, "WHERE LastName NOT IN ('Hopper')") ==
@@ -373,7 +378,7 @@ TEST_CASE("IN and NOT IN, with null in the list", "[soql]") {
   CHECK(LastNames(org, "WHERE NumberOfEmployees IN (10, 50)") == Names{"Lovelace", "O'Brien"});
 }
 
-TEST_CASE("= null and != null", "[soql]") {
+TEST_CASE("soql: = null and != null", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "WHERE Email = null") == Names{"Hopper", "Turing"});
   CHECK(LastNames(org, "WHERE Email != NULL") == Names{"Lovelace", "O'Brien"});
@@ -381,14 +386,14 @@ TEST_CASE("= null and != null", "[soql]") {
   CHECK(LastNames(org, "WHERE NumberOfEmployees < null").empty());
 }
 
-TEST_CASE("boolean fields against true and false", "[soql]") {
+TEST_CASE("soql: boolean fields against true and false", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "WHERE SMS_Opt_In__c = true") == Names{"Lovelace", "Hopper", "O'Brien"});
   CHECK(LastNames(org, "WHERE SMS_Opt_In__c = FALSE") == Names{"Turing"});
   CHECK(LastNames(org, "WHERE SMS_Opt_In__c != true") == Names{"Turing"});
 }
 
-TEST_CASE("NOT binds to the condition right after it; parentheses group", "[soql]") {
+TEST_CASE("soql: NOT binds to the condition right after it; parentheses group", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "WHERE NOT LastName = 'Hopper' AND SMS_Opt_In__c = true") ==
         Names{"Lovelace", "O'Brien"});
@@ -407,7 +412,8 @@ TEST_CASE("NOT binds to the condition right after it; parentheses group", "[soql
         Names{"Lovelace"});
 }
 
-TEST_CASE("AND and OR cannot be mixed without parentheses; NOT only starts a condition", "[soql]") {
+TEST_CASE("soql: AND and OR cannot be mixed without parentheses; NOT only starts a condition",
+          "[soql]") {
   MemoryOrg org = BuildOrg();
   Outcome out = Run(org, "SELECT Id FROM Lead WHERE Name = 'a' AND Name = 'b' OR Name = 'c'");
   REQUIRE_FALSE(out.ok);
@@ -419,7 +425,7 @@ TEST_CASE("AND and OR cannot be mixed without parentheses; NOT only starts a con
                "unexpected token: 'NOT'");
 }
 
-TEST_CASE("an escaped quote stays inside the string: no injection", "[soql]") {
+TEST_CASE("soql: an escaped quote stays inside the string: no injection", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "WHERE LastName = 'O\\'Brien'") == Names{"O'Brien"});
   CHECK(LastNames(org, "WHERE LastName = 'x\\' OR LastName != \\'\\''").empty());
@@ -427,7 +433,7 @@ TEST_CASE("an escaped quote stays inside the string: no injection", "[soql]") {
         Names{"O'Brien"});
 }
 
-TEST_CASE("string escapes decode as Salesforce documents them", "[soql]") {
+TEST_CASE("soql: string escapes decode as Salesforce documents them", "[soql]") {
   std::vector<soql::Token> tokens;
   soql::Error error;
   std::string text = R"('a\'b\"c\\d\ne\rf\tg\bh\fi\u0041\u00e9\%\_')";
@@ -439,7 +445,7 @@ TEST_CASE("string escapes decode as Salesforce documents them", "[soql]") {
   CHECK(mask == std::vector<bool>{true, false, false, true});
 }
 
-TEST_CASE("bad escapes and unterminated strings are MALFORMED_QUERY", "[soql]") {
+TEST_CASE("soql: bad escapes and unterminated strings are MALFORMED_QUERY", "[soql]") {
   MemoryOrg org = BuildOrg();
   RequireError(org, "SELECT Id FROM Lead WHERE Name = 'a\\qb'", "MALFORMED_QUERY",
                "Illegal character sequence '\\q' in string literal.");
@@ -451,7 +457,7 @@ TEST_CASE("bad escapes and unterminated strings are MALFORMED_QUERY", "[soql]") 
                "no viable alternative at character '\"'");
 }
 
-TEST_CASE("Ids compare in their 18-character form whether written with 15 or 18", "[soql]") {
+TEST_CASE("soql: Ids compare in their 18-character form whether written with 15 or 18", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "WHERE Id = '" + kAda.substr(0, 15) + "'") == Names{"Lovelace"});
   std::string lower_checksum = kAda.substr(0, 15);
@@ -467,7 +473,7 @@ TEST_CASE("Ids compare in their 18-character form whether written with 15 or 18"
                "invalid ID field: abc");
 }
 
-TEST_CASE("ORDER BY: nulls first by default, NULLS LAST, DESC", "[soql]") {
+TEST_CASE("soql: ORDER BY: nulls first by default, NULLS LAST, DESC", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "ORDER BY NumberOfEmployees") ==
         Names{"Turing", "Lovelace", "O'Brien", "Hopper"});
@@ -481,7 +487,7 @@ TEST_CASE("ORDER BY: nulls first by default, NULLS LAST, DESC", "[soql]") {
         Names{"Hopper", "Turing", "Lovelace", "O'Brien"});
 }
 
-TEST_CASE("ORDER BY several keys, text ignoring case, dates and relationships", "[soql]") {
+TEST_CASE("soql: ORDER BY several keys, text ignoring case, dates and relationships", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "ORDER BY SMS_Opt_In__c DESC, LastName ASC") ==
         Names{"Hopper", "Lovelace", "O'Brien", "Turing"});
@@ -492,7 +498,7 @@ TEST_CASE("ORDER BY several keys, text ignoring case, dates and relationships", 
   CHECK(LastNames(org, "WHERE Email != null ORDER BY Email DESC") == Names{"O'Brien", "Lovelace"});
 }
 
-TEST_CASE("LIMIT and OFFSET page the sorted rows", "[soql]") {
+TEST_CASE("soql: LIMIT and OFFSET page the sorted rows", "[soql]") {
   MemoryOrg org = BuildOrg();
   Outcome out = MustRun(org, "SELECT LastName FROM Lead ORDER BY LastName LIMIT 2 OFFSET 1");
   CHECK(Column(out, "LastName") == Names{"Lovelace", "O'Brien"});
@@ -510,7 +516,7 @@ TEST_CASE("LIMIT and OFFSET page the sorted rows", "[soql]") {
   RequireError(org, "SELECT Id FROM Lead LIMIT 1.5", "MALFORMED_QUERY", "unexpected token: '1.5'");
 }
 
-TEST_CASE("COUNT() answers with totalSize only", "[soql]") {
+TEST_CASE("soql: COUNT() answers with totalSize only", "[soql]") {
   MemoryOrg org = BuildOrg();
   Outcome all = MustRun(org, "SELECT COUNT() FROM Lead");
   CHECK(all.result.count_only);
@@ -526,7 +532,7 @@ TEST_CASE("COUNT() answers with totalSize only", "[soql]") {
   RequireError(org, "SELECT COUNT(), Id FROM Lead", "MALFORMED_QUERY", "unexpected token: 'Id'");
 }
 
-TEST_CASE("relationship fields nest with their own attributes, null when empty", "[soql]") {
+TEST_CASE("soql: relationship fields nest with their own attributes, null when empty", "[soql]") {
   MemoryOrg org = BuildOrg();
   Outcome out = MustRun(org, "SELECT Name, Owner.Name FROM Lead ORDER BY LastName");
   REQUIRE(out.rows.size() == 4);
@@ -538,8 +544,9 @@ TEST_CASE("relationship fields nest with their own attributes, null when empty",
   CHECK(out.rows[3]["Owner"].IsNull());  // Turing has no owner
 }
 
-TEST_CASE("several columns of one relationship share one nested object at the first one's place",
-          "[soql]") {
+TEST_CASE(
+    "soql: several columns of one relationship share one nested object at the first one's place",
+    "[soql]") {
   MemoryOrg org = BuildOrg();
   Outcome out =
       MustRun(org, "SELECT owner.name, Id, OWNER.Email FROM Lead WHERE LastName = 'Lovelace'");
@@ -552,7 +559,7 @@ TEST_CASE("several columns of one relationship share one nested object at the fi
           R"("})");
 }
 
-TEST_CASE("polymorphic Who reads as the Name entity", "[soql]") {
+TEST_CASE("soql: polymorphic Who reads as the Name entity", "[soql]") {
   MemoryOrg org = BuildOrg();
   Outcome out = MustRun(org, "SELECT Subject, Who.Name, Who.Type FROM Task");
   REQUIRE(out.rows.size() == 4);
@@ -568,7 +575,7 @@ TEST_CASE("polymorphic Who reads as the Name entity", "[soql]") {
                "No such column 'Company' on entity 'Name'");
 }
 
-TEST_CASE("WHERE follows relationships", "[soql]") {
+TEST_CASE("soql: WHERE follows relationships", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(Column(MustRun(org, "SELECT Subject FROM Task WHERE Who.Name LIKE 'ada%'"), "Subject") ==
         Names{"SMS: hello"});
@@ -577,7 +584,7 @@ TEST_CASE("WHERE follows relationships", "[soql]") {
   CHECK(LastNames(org, "WHERE Owner.Name != 'Ada Admin'") == Names{"Hopper", "Turing"});
 }
 
-TEST_CASE("unknown object: INVALID_TYPE with Salesforce's message and position", "[soql]") {
+TEST_CASE("soql: unknown object: INVALID_TYPE with Salesforce's message and position", "[soql]") {
   MemoryOrg org = BuildOrg();
   Outcome out = Run(org, "SELECT Id FROM Foo");
   REQUIRE_FALSE(out.ok);
@@ -594,7 +601,7 @@ TEST_CASE("unknown object: INVALID_TYPE with Salesforce's message and position",
                "sObject type 'Outbound_Notification__e' is not supported.");
 }
 
-TEST_CASE("unknown field: INVALID_FIELD with Salesforce's message", "[soql]") {
+TEST_CASE("soql: unknown field: INVALID_FIELD with Salesforce's message", "[soql]") {
   MemoryOrg org = BuildOrg();
   Outcome out = Run(org, "SELECT Id, Foo FROM Lead");
   REQUIRE_FALSE(out.ok);
@@ -616,7 +623,7 @@ TEST_CASE("unknown field: INVALID_FIELD with Salesforce's message", "[soql]") {
                "No such column 'Owner' on entity 'Lead'");
 }
 
-TEST_CASE("unknown relationship: INVALID_FIELD Didn't understand relationship", "[soql]") {
+TEST_CASE("soql: unknown relationship: INVALID_FIELD Didn't understand relationship", "[soql]") {
   MemoryOrg org = BuildOrg();
   RequireError(
       org, "SELECT Foo.Name FROM Lead", "INVALID_FIELD",
@@ -629,7 +636,8 @@ TEST_CASE("unknown relationship: INVALID_FIELD Didn't understand relationship", 
                "Didn't understand relationship 'Name'");
 }
 
-TEST_CASE("filter values of the wrong type are INVALID_FIELD as Salesforce words them", "[soql]") {
+TEST_CASE("soql: filter values of the wrong type are INVALID_FIELD as Salesforce words them",
+          "[soql]") {
   MemoryOrg org = BuildOrg();
   RequireError(
       org, "SELECT Id FROM Lead WHERE NumberOfEmployees = 'abc'", "INVALID_FIELD",
@@ -651,7 +659,7 @@ TEST_CASE("filter values of the wrong type are INVALID_FIELD as Salesforce words
                "must be of type string");
 }
 
-TEST_CASE("operators a type does not support are refused", "[soql]") {
+TEST_CASE("soql: operators a type does not support are refused", "[soql]") {
   MemoryOrg org = BuildOrg();
   RequireError(org, "SELECT Id FROM Lead WHERE Id LIKE '00Q%'", "INVALID_QUERY_FILTER_OPERATOR",
                "invalid operator on id field");
@@ -665,14 +673,14 @@ TEST_CASE("operators a type does not support are refused", "[soql]") {
                "should be enclosed in quotes");
 }
 
-TEST_CASE("a column selected twice is refused", "[soql]") {
+TEST_CASE("soql: a column selected twice is refused", "[soql]") {
   MemoryOrg org = BuildOrg();
   RequireError(org, "SELECT Id, id FROM Lead", "INVALID_FIELD", "duplicate field selected: id");
   RequireError(org, "SELECT Owner.Name, owner.NAME FROM Lead", "INVALID_FIELD",
                "duplicate field selected: owner.NAME");
 }
 
-TEST_CASE("deleted rows only with include_deleted, where IsDeleted reads true", "[soql]") {
+TEST_CASE("soql: deleted rows only with include_deleted, where IsDeleted reads true", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(MustRun(org, "SELECT Id, IsDeleted FROM Lead WHERE LastName = 'Dan'").rows.empty());
   soql::ExecuteOptions all_rows;
@@ -686,7 +694,7 @@ TEST_CASE("deleted rows only with include_deleted, where IsDeleted reads true", 
   CHECK(MustRun(org, "SELECT Id FROM Contact WHERE IsDeleted = false").rows.size() == 2);
 }
 
-TEST_CASE("date and datetime literals, with zone offsets", "[soql]") {
+TEST_CASE("soql: date and datetime literals, with zone offsets", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(Column(MustRun(org, "SELECT Name FROM Contact WHERE Birthdate = 1969-12-28"), "Name") ==
         Names{"Linus Torvalds"});
@@ -702,7 +710,7 @@ TEST_CASE("date and datetime literals, with zone offsets", "[soql]") {
                "invalid date");
 }
 
-TEST_CASE("date literals TODAY, YESTERDAY, LAST_N_DAYS:n in UTC days", "[soql]") {
+TEST_CASE("soql: date literals TODAY, YESTERDAY, LAST_N_DAYS:n in UTC days", "[soql]") {
   MemoryOrg org = BuildOrg();  // now is 2024-05-14T12:00Z
   CHECK(LastNames(org, "WHERE CreatedDate = TODAY") == Names{"Turing"});
   CHECK(LastNames(org, "WHERE CreatedDate = YESTERDAY") == Names{"O'Brien"});
@@ -716,7 +724,7 @@ TEST_CASE("date literals TODAY, YESTERDAY, LAST_N_DAYS:n in UTC days", "[soql]")
                "must be of type string");
 }
 
-TEST_CASE("syntax errors read as Salesforce prints them", "[soql]") {
+TEST_CASE("soql: syntax errors read as Salesforce prints them", "[soql]") {
   MemoryOrg org = BuildOrg();
   Outcome out = Run(org, "SELECT Id FROMM Lead");
   REQUIRE_FALSE(out.ok);
@@ -732,7 +740,7 @@ TEST_CASE("syntax errors read as Salesforce prints them", "[soql]") {
             "\nWHERE Name = = 'x'\n             ^\nERROR at Row:3:Column:14\n") == 0);
 }
 
-TEST_CASE("constructs sfemu does not emulate are refused clearly", "[soql]") {
+TEST_CASE("soql: constructs sfemu does not emulate are refused clearly", "[soql]") {
   MemoryOrg org = BuildOrg();
   for (const char* text :
        {"SELECT Id FROM Lead WHERE Id IN (SELECT WhoId FROM Task)",
@@ -746,7 +754,7 @@ TEST_CASE("constructs sfemu does not emulate are refused clearly", "[soql]") {
   }
 }
 
-TEST_CASE("malformed statements are MALFORMED_QUERY, never a crash", "[soql]") {
+TEST_CASE("soql: malformed statements are MALFORMED_QUERY, never a crash", "[soql]") {
   MemoryOrg org = BuildOrg();
   const char* const kBad[] = {
       "",
@@ -805,7 +813,8 @@ TEST_CASE("malformed statements are MALFORMED_QUERY, never a crash", "[soql]") {
   }
 }
 
-TEST_CASE("deep nesting and huge statements are refused without exhausting the stack", "[soql]") {
+TEST_CASE("soql: deep nesting and huge statements are refused without exhausting the stack",
+          "[soql]") {
   MemoryOrg org = BuildOrg();
   std::string deep = "SELECT Id FROM Lead WHERE " + std::string(100000 - 40, '(');
   RequireError(org, deep, "MALFORMED_QUERY", "too complicated");
@@ -816,7 +825,7 @@ TEST_CASE("deep nesting and huge statements are refused without exhausting the s
   RequireError(org, huge, "MALFORMED_QUERY", "cannot be longer than 100000 characters");
 }
 
-TEST_CASE("random bytes and mutated queries never crash the parser or evaluator", "[soql]") {
+TEST_CASE("soql: random bytes and mutated queries never crash the parser or evaluator", "[soql]") {
   MemoryOrg org = BuildOrg();
   const std::string seeds[] = {
       "SELECT Id, Name, Owner.Name FROM Lead WHERE (Name LIKE 'a\\%%' OR Email = null) ORDER BY "
@@ -857,7 +866,7 @@ TEST_CASE("random bytes and mutated queries never crash the parser or evaluator"
   CHECK(parsed > 0);  // some mutations stay valid, so evaluation is exercised too
 }
 
-TEST_CASE("10,000 records filter and sort correctly", "[soql]") {
+TEST_CASE("soql: 10,000 records filter and sort correctly", "[soql]") {
   MemoryOrg org = BuildOrg();
   for (int i = 0; i < 10000; ++i) {
     org.records.push_back(Make(Id("00Q", 1000 + i), "Lead",
@@ -876,4 +885,29 @@ TEST_CASE("10,000 records filter and sort correctly", "[soql]") {
   CHECK(
       MustRun(org, "SELECT COUNT() FROM Lead WHERE LastName LIKE 'bulk%' AND SMS_Opt_In__c = false")
           .result.total_size == 5000);
+}
+
+TEST_CASE("soql: relationship paths go several levels deep, at most five", "[soql]") {
+  MemoryOrg org = BuildOrg();
+  Outcome out =
+      MustRun(org, "SELECT Owner.Manager.Name FROM Lead WHERE LastName IN ('Hopper', 'Lovelace')");
+  REQUIRE(out.rows.size() == 2);
+  CHECK(out.rows[0]["Owner"]["Manager"].IsNull());  // the admin has no manager
+  CHECK(std::string(out.rows[1]["Owner"]["Manager"]["Name"].GetString()) == "Ada Admin");
+  CHECK(std::string(out.rows[1]["Owner"]["Manager"]["attributes"]["type"].GetString()) == "User");
+  CHECK(LastNames(org, "WHERE Owner.Manager.Name = 'Ada Admin'") == Names{"Hopper"});
+  CHECK(MustRun(org, "SELECT Owner.Manager.Manager.Manager.Manager.Name FROM Lead").rows.size() ==
+        4);
+  RequireError(org, "SELECT Owner.Manager.Manager.Manager.Manager.Manager.Name FROM Lead",
+               "MALFORMED_QUERY", "more than 5 levels");
+}
+
+TEST_CASE("soql: Who.Type filters on the polymorphic parent's object type", "[soql]") {
+  MemoryOrg org = BuildOrg();
+  CHECK(Column(MustRun(org, "SELECT Subject FROM Task WHERE Who.Type = 'contact'"), "Subject") ==
+        Names{"SMS: bye"});
+  CHECK(Column(MustRun(org,
+                       "SELECT Subject FROM Task WHERE WhoId != null AND Who.Type != 'Contact' "
+                       "ORDER BY Subject"),
+               "Subject") == Names{"Old", "SMS: hello"});
 }
