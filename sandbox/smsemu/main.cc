@@ -1,27 +1,106 @@
-// smsemu: placeholder until its own issue builds the emulator; it only listens
-// and answers its health check so that the demo and the test harness work.
+// smsemu: a Twilio-compatible SMS gateway emulator on loopback. See
+// docs/smsemu.md for the options, the seed file and the /__emulator/ hooks.
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 
 #include "common/http_server.h"
 #include "common/signals.h"
+#include "sandbox/smsemu/emulator.h"
+#include "sandbox/smsemu/seed.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: smsemu [--host 127.0.0.1] [--port N (0 = pick)] [--account-sid AC...] [--auth-token "
+    "T]\n"
+    "              [--mps N] [--delivery-delay-ms N] [--seed FILE] [--inbound-url URL]\n";
+
+struct CommandLine {
+  sfn::http::ServerOptions server;
+  sfn::smsemu::EmulatorOptions emulator;
+  std::string seed_path;
+};
+
+bool ParseInt(const std::string& text, int min, int max, int* out) {
+  char* end = nullptr;
+  long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || value < min || value > max) return false;
+  *out = static_cast<int>(value);
+  return true;
+}
+
+// Returns an error message, or "" on success.
+std::string Parse(int argc, char** argv, CommandLine* cl) {
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") return "help";
+    if (i + 1 >= argc) return flag + " needs a value";
+    std::string value = argv[++i];
+    if (flag == "--host") {
+      cl->server.host = value;
+    } else if (flag == "--port") {
+      if (!ParseInt(value, 0, 65535, &cl->server.port))
+        return "--port: expected 0-65535, got '" + value + "'";
+    } else if (flag == "--account-sid") {
+      if (value.size() != 34 || value.compare(0, 2, "AC") != 0) {
+        return "--account-sid: expected AC followed by 32 hex digits";
+      }
+      cl->emulator.account_sid = value;
+    } else if (flag == "--auth-token") {
+      if (value.empty()) return "--auth-token: must not be empty";
+      cl->emulator.auth_token = value;
+    } else if (flag == "--mps") {
+      if (!ParseInt(value, 1, 1000000, &cl->emulator.segments_per_second)) {
+        return "--mps: expected a positive number of segments per second, got '" + value + "'";
+      }
+    } else if (flag == "--delivery-delay-ms") {
+      if (!ParseInt(value, 0, 3600000, &cl->emulator.delivery_delay_ms)) {
+        return "--delivery-delay-ms: expected milliseconds >= 0, got '" + value + "'";
+      }
+    } else if (flag == "--seed") {
+      cl->seed_path = value;
+    } else if (flag == "--inbound-url") {
+      if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+        return "--inbound-url: expected an absolute http(s) URL";
+      }
+      cl->emulator.inbound_url = value;
+    } else {
+      return "unknown option " + flag;
+    }
+  }
+  return "";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   sfn::BlockTerminationSignals();
-  sfn::http::ServerOptions options;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--port") == 0) options.port = std::atoi(argv[++i]);
-    else if (std::strcmp(argv[i], "--host") == 0) options.host = argv[++i];
+  CommandLine cl;
+  std::string problem = Parse(argc, argv, &cl);
+  if (problem == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
   }
-  sfn::http::Server server(options, [](sfn::http::Request&& request, sfn::http::Responder responder) {
-    if (request.path == "/__emulator/health") {
-      responder.Send(sfn::http::JsonResponse(200, R"({"status":"ok"})"));
-    } else {
-      responder.Send(sfn::http::JsonResponse(404, R"({"error":"not found"})"));
+  if (!problem.empty()) {
+    std::fprintf(stderr, "smsemu: %s\n%s", problem.c_str(), kUsage);
+    return 2;
+  }
+  sfn::smsemu::Seed seed;
+  if (!cl.seed_path.empty()) {
+    auto loaded = sfn::smsemu::LoadSeedFile(cl.seed_path);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "smsemu: --seed: %s\n", loaded.status().message().c_str());
+      return 2;
     }
-  });
+    seed = std::move(loaded.value());
+  }
+
+  sfn::smsemu::Emulator emulator(cl.emulator, std::move(seed));
+  sfn::http::Server server(
+      cl.server, [&emulator](sfn::http::Request&& request, sfn::http::Responder responder) {
+        emulator.Handle(std::move(request), std::move(responder));
+      });
   auto status = server.Start();
   if (!status.ok()) {
     std::fprintf(stderr, "smsemu: %s\n", status.message().c_str());
@@ -30,6 +109,7 @@ int main(int argc, char** argv) {
   std::printf("smsemu listening on %s\n", server.base_url().c_str());
   std::fflush(stdout);
   sfn::WaitForTermination();
+  emulator.ReleaseHeldRequests();
   server.Stop();
   return 0;
 }
