@@ -90,34 +90,52 @@ TEST_CASE("username-password flow and its errors", "[sfemu][auth]") {
 
 TEST_CASE("refresh token flow follows rotation", "[sfemu][auth]") {
   Sfemu emu;
-  // The password flow is the one sfemu answers with a refresh token.
-  PasswordOptions p;
-  p.login_url = emu.url();
-  p.client_id = kClientId;
-  p.client_secret = kClientSecret;
-  p.username = kIntegrationUser;
-  p.password = kPassword;
-  auto first = PasswordTokenSource(p).Fetch();
-  REQUIRE(first.ok());
-  REQUIRE(first->refresh_token);
+  emu.Hook("POST", "oauth/settings", R"({"refresh_token_rotation":true})");
+  auto issued =
+      emu.Hook("POST", "oauth/refresh-token", R"({"username":"integration@sfnotify.demo"})");
+  std::string original = json::GetString(issued, "refresh_token").value_or("");
+  REQUIRE_FALSE(original.empty());
   RefreshTokenOptions o;
   o.login_url = emu.url();
   o.client_id = kClientId;
   o.client_secret = kClientSecret;
-  o.refresh_token = *first->refresh_token;
-  std::string rotated_to;
-  o.on_rotated = [&](const std::string& t) { rotated_to = t; };
+  o.refresh_token = original;
+  std::vector<std::string> rotations;
+  o.on_rotated = [&](const std::string& t) { rotations.push_back(t); };
   RefreshTokenSource source(o);
-  auto a = source.Fetch();
-  REQUIRE(a.ok());
-  auto b = source.Fetch();  // must use the rotated token if the org rotated it
-  REQUIRE(b.ok());
-  CHECK(a->access_token != b->access_token);
-  if (!rotated_to.empty()) CHECK(source.current_refresh_token() == rotated_to);
+  // Concurrent fetches must not send the same refresh token twice: with rotation
+  // on, that would revoke the whole token family.
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 5; ++i) {
+    threads.emplace_back([&] {
+      if (source.Fetch().ok()) ok++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(ok == 5);
+  REQUIRE(rotations.size() == 5);
+  CHECK(source.current_refresh_token() == rotations.back());
+  CHECK(source.current_refresh_token() != original);
+  // The original token was rotated away: using it again is refused.
+  RefreshTokenSource stale(o);
+  auto refused = stale.Fetch();
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == StatusCode::kUnauthenticated);
+  CHECK(ApiError::From(refused.status())->error_code == "invalid_grant");
+}
+
+TEST_CASE("a refresh token the org does not know is refused", "[sfemu][auth]") {
+  Sfemu emu;
+  RefreshTokenOptions o;
+  o.login_url = emu.url();
+  o.client_id = kClientId;
+  o.client_secret = kClientSecret;
   o.refresh_token = "not-a-refresh-token";
   auto refused = RefreshTokenSource(o).Fetch();
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().code() == StatusCode::kUnauthenticated);
+  CHECK(emu.TokenRequests() == 1);
 }
 
 TEST_CASE("30 concurrent requests on an expired token cause exactly one refresh", "[sfemu][auth]") {
