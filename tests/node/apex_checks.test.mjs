@@ -413,9 +413,10 @@ test('custom metadata records match the demo and only use declared fields', asyn
   }
 
   const mappings = await cmdtRecords('SMS_Field_Mapping__mdt');
-  assert.deepEqual(Object.keys(mappings).sort(), ['Contact', 'Lead']);
-  for (const [object, { values }] of Object.entries(mappings)) {
-    assert.equal(values.Object__c, object);
+  assert.deepEqual(Object.keys(mappings).sort(), ['Contact_Mapping', 'Lead_Mapping']);
+  for (const [name, { values }] of Object.entries(mappings)) {
+    const object = values.Object__c;
+    assert.equal(name, `${object}_Mapping`);
     const custom = await fieldsOf(object);
     const known = (f) => f in custom || ['MobilePhone', 'Phone', 'HomePhone', 'OtherPhone'].includes(f);
     for (const phone of values.Phone_Fields__c.split(',')) assert.ok(known(phone.trim()), `${object} phone field ${phone}`);
