@@ -1,35 +1,181 @@
-// sfemu: placeholder until its own issue builds the emulator; it only listens
-// and answers its health check so that the demo and the test harness work.
+// sfemu: a local Salesforce org for development and tests. See docs/sfemu.md.
+// Wires the org store, seed, OAuth, REST, event bus, CometD, hooks and router
+// together, prints "sfemu listening on URL" when ready, stops on SIGTERM.
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "common/http_server.h"
 #include "common/signals.h"
+#include "salesforce/record_id.h"
+#include "sandbox/sfemu/api_usage.h"
+#include "sandbox/sfemu/cometd.h"
+#include "sandbox/sfemu/event_bus.h"
+#include "sandbox/sfemu/faults.h"
+#include "sandbox/sfemu/hooks.h"
+#include "sandbox/sfemu/oauth.h"
+#include "sandbox/sfemu/org_store.h"
+#include "sandbox/sfemu/request_log.h"
+#include "sandbox/sfemu/rest.h"
+#include "sandbox/sfemu/router.h"
+#include "sandbox/sfemu/seed.h"
+
+#ifndef SFEMU_DEFAULT_CERT
+#define SFEMU_DEFAULT_CERT "sandbox/certs/sfemu-demo.crt"
+#endif
+
+namespace {
+
+struct Flags {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string seed;
+  std::string state;
+  std::string client_id = "sfnotify-local";
+  std::string client_secret = "sfnotify-local-secret";
+  std::string jwt_cert = SFEMU_DEFAULT_CERT;
+  long long token_ttl = 7200;
+  std::string api_version = "62.0";
+  bool rotate_refresh_tokens = false;
+};
+
+const char* kUsage =
+    "usage: sfemu [--host 127.0.0.1] [--port N (0 = pick)] [--seed FILE] [--state FILE.sqlite]\n"
+    "             [--client-id ID] [--client-secret S] [--jwt-cert PEM] [--token-ttl SECONDS]\n"
+    "             [--api-version 62.0] [--refresh-token-rotation]\n";
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "sfemu: %s\n%s", message.c_str(), kUsage);
+  return 2;
+}
+
+bool ParseInt(const std::string& s, long long min, long long max, long long* out) {
+  char* end = nullptr;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0' || v < min || v > max) return false;
+  *out = v;
+  return true;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   sfn::BlockTerminationSignals();
-  sfn::http::ServerOptions options;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--port") == 0) options.port = std::atoi(argv[++i]);
-    else if (std::strcmp(argv[i], "--host") == 0) options.host = argv[++i];
-  }
-  sfn::http::Server server(options, [](sfn::http::Request&& request, sfn::http::Responder responder) {
-    if (request.path == "/__emulator/health") {
-      responder.Send(sfn::http::JsonResponse(200, R"({"status":"ok"})"));
-    } else {
-      responder.Send(sfn::http::JsonResponse(404, R"({"error":"not found"})"));
+  Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
     }
-  });
-  auto status = server.Start();
-  if (!status.ok()) {
-    std::fprintf(stderr, "sfemu: %s\n", status.message().c_str());
+    if (arg == "--refresh-token-rotation") {
+      flags.rotate_refresh_tokens = true;
+      continue;
+    }
+    if (i + 1 >= argc) return Fail("missing value for " + arg);
+    std::string value = argv[++i];
+    long long n = 0;
+    if (arg == "--host")
+      flags.host = value;
+    else if (arg == "--port") {
+      if (!ParseInt(value, 0, 65535, &n))
+        return Fail("--port must be 0..65535, got '" + value + "'");
+      flags.port = static_cast<int>(n);
+    } else if (arg == "--seed")
+      flags.seed = value;
+    else if (arg == "--state")
+      flags.state = value;
+    else if (arg == "--client-id")
+      flags.client_id = value;
+    else if (arg == "--client-secret")
+      flags.client_secret = value;
+    else if (arg == "--jwt-cert")
+      flags.jwt_cert = value;
+    else if (arg == "--token-ttl") {
+      if (!ParseInt(value, 1, 365LL * 86400, &n))
+        return Fail("--token-ttl must be a positive number of seconds");
+      flags.token_ttl = n;
+    } else if (arg == "--api-version") {
+      long long major = 0;
+      if (value.size() < 4 || value.substr(value.size() - 2) != ".0" ||
+          !ParseInt(value.substr(0, value.size() - 2), 31, 99, &major)) {
+        return Fail("--api-version must look like 62.0 (31.0 or later), got '" + value + "'");
+      }
+      flags.api_version = value;
+    } else {
+      return Fail("unknown option " + arg);
+    }
+  }
+
+  std::ifstream cert_in(flags.jwt_cert);
+  if (!cert_in) return Fail("cannot read --jwt-cert " + flags.jwt_cert);
+  std::stringstream cert;
+  cert << cert_in.rdbuf();
+
+  sfemu::OrgStore store(sfemu::OrgStoreOptions{flags.state});
+  bool loaded = false;
+  if (auto s = store.Open(&loaded); !s.ok()) {
+    std::fprintf(stderr, "sfemu: %s\n", s.message().c_str());
     return 1;
   }
+  if (auto s = sfemu::ApplySeed(store, sfemu::SeedOptions{flags.seed, loaded}); !s.ok()) {
+    std::fprintf(stderr, "sfemu: %s\n", s.message().c_str());
+    return 1;
+  }
+  if (!loaded) {
+    if (auto s = store.PersistAll(); !s.ok()) {
+      std::fprintf(stderr, "sfemu: %s\n", s.message().c_str());
+      return 1;
+    }
+  }
+
+  std::string org_id = sfn::salesforce::MakeId("00D", 1);
+  sfemu::OAuthOptions oauth_options;
+  oauth_options.client_id = flags.client_id;
+  oauth_options.client_secret = flags.client_secret;
+  oauth_options.jwt_cert_pem = cert.str();
+  oauth_options.token_ttl_seconds = flags.token_ttl;
+  oauth_options.rotate_refresh_tokens = flags.rotate_refresh_tokens;
+  oauth_options.org_id = org_id;
+  sfemu::OAuthServer oauth(store, oauth_options);
+
+  sfemu::EventBusOptions bus_options;
+  bus_options.state_path = flags.state;
+  sfemu::EventBus bus(bus_options);
+  sfemu::CometdOptions cometd_options;
+  cometd_options.api_version = flags.api_version;
+  sfemu::CometdEndpoint cometd(bus, cometd_options);
+
+  sfemu::ApiUsage usage;
+  sfemu::RequestLog log;
+  sfemu::FaultInjector faults;
+  sfemu::RestOptions rest_options;
+  rest_options.max_version = std::atoi(flags.api_version.c_str());
+  sfemu::RestApi rest(store, bus, usage, rest_options);
+  sfemu::EmulatorHooks hooks(
+      sfemu::HookTargets{store, oauth, rest, cometd, faults, log, usage, flags.api_version});
+
+  sfn::http::ServerOptions server_options;
+  server_options.host = flags.host;
+  server_options.port = flags.port;
+  sfemu::Router router(
+      sfemu::RouterTargets{oauth, rest, cometd, hooks, faults, log, usage, org_id});
+  sfn::http::Server server(server_options,
+                           [&router](sfn::http::Request&& request, sfn::http::Responder responder) {
+                             router.Handle(std::move(request), std::move(responder));
+                           });
+  if (auto s = server.Start(); !s.ok()) {
+    std::fprintf(stderr, "sfemu: %s\n", s.message().c_str());
+    return 1;
+  }
+  router.set_base_url(server.base_url());
   std::printf("sfemu listening on %s\n", server.base_url().c_str());
   std::fflush(stdout);
+
   sfn::WaitForTermination();
+  cometd.Shutdown();
   server.Stop();
   return 0;
 }

@@ -1,0 +1,362 @@
+#include "sandbox/sfemu/oauth.h"
+
+#include <map>
+#include <mutex>
+
+#include "common/crypto.h"
+#include "common/form.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/time_util.h"
+
+namespace sfemu {
+
+namespace {
+
+const char* kLoginAudience = "https://login.salesforce.com";
+const char* kTestAudience = "https://test.salesforce.com";
+constexpr int64_t kMaxAssertionLifetimeSeconds = 180;
+
+sfn::http::Response OAuthError(int status, const std::string& error,
+                               const std::string& description) {
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& a = doc.GetAllocator();
+  doc.AddMember("error", sfn::json::Str(error, a), a);
+  doc.AddMember("error_description", sfn::json::Str(description, a), a);
+  auto r = sfn::http::JsonResponse(status, sfn::json::Serialize(doc));
+  r.headers.Set("Content-Type", "application/json;charset=UTF-8");
+  return r;
+}
+
+struct AccessToken {
+  TokenInfo info;
+  std::string family;  // refresh-token family it came from; empty for none
+  bool revoked = false;
+};
+
+struct RefreshToken {
+  std::string user_id;
+  std::string username;
+  std::string family;
+  bool rotated = false;  // replaced by a newer token of the family
+  bool revoked = false;
+};
+
+struct User {
+  std::string id;
+  std::string username;
+};
+
+}  // namespace
+
+struct OAuthServer::Impl {
+  OrgStore& store;
+  OAuthOptions options;
+  mutable std::mutex mu;
+  std::map<std::string, AccessToken> access;
+  std::map<std::string, RefreshToken> refresh;
+
+  Impl(OrgStore& s, OAuthOptions o) : store(s), options(std::move(o)) {}
+
+  std::optional<User> FindUser(const std::string& username) {
+    auto txn = store.Begin();
+    const Record* r = txn.FindBy("User", "Username", username);
+    if (!r) return std::nullopt;
+    auto active = r->fields.find("IsActive");
+    if (active != r->fields.end() && std::holds_alternative<bool>(active->second) &&
+        !std::get<bool>(active->second)) {
+      return std::nullopt;
+    }
+    return User{r->id, std::get<std::string>(r->fields.at("Username"))};
+  }
+
+  // Client authentication: body parameters or HTTP Basic.
+  void ClientCredentials(const sfn::http::Request& req, const sfn::form::Params& params,
+                         std::string* id, std::string* secret, bool* secret_given) {
+    bool found = false;
+    *id = sfn::form::Get(params, "client_id");
+    *secret = sfn::form::Get(params, "client_secret", &found);
+    *secret_given = found;
+    std::string auth = req.headers.Get("Authorization");
+    if (auth.rfind("Basic ", 0) == 0) {
+      auto decoded = sfn::crypto::Base64Decode(auth.substr(6));
+      if (decoded.ok()) {
+        auto colon = decoded->find(':');
+        if (colon != std::string::npos) {
+          *id = sfn::form::Decode(decoded->substr(0, colon));
+          *secret = sfn::form::Decode(decoded->substr(colon + 1));
+          *secret_given = true;
+        }
+      }
+    }
+  }
+
+  sfn::http::Response Issue(const User& user, const std::string& instance_url,
+                            const std::string& scope, const std::string& family,
+                            const std::string& new_refresh) {
+    std::string org15 = options.org_id.substr(0, 15);
+    std::string token = org15 + "!AQ" + sfn::crypto::Base64UrlEncode(sfn::crypto::RandomHex(36));
+    int64_t now = sfn::timeutil::NowMillis();
+    AccessToken at;
+    at.info = TokenInfo{user.id, user.username, now, now + options.token_ttl_seconds * 1000, scope};
+    at.family = family;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      access[token] = at;
+    }
+    std::string id_url = instance_url + "/id/" + options.org_id + "/" + user.id;
+    std::string issued_at = std::to_string(now);
+    std::string signature = sfn::crypto::Base64Encode(
+        sfn::crypto::HmacSha256(options.client_secret, id_url + issued_at));
+    rapidjson::Document doc(rapidjson::kObjectType);
+    auto& a = doc.GetAllocator();
+    doc.AddMember("access_token", sfn::json::Str(token, a), a);
+    if (!new_refresh.empty()) doc.AddMember("refresh_token", sfn::json::Str(new_refresh, a), a);
+    doc.AddMember("signature", sfn::json::Str(signature, a), a);
+    doc.AddMember("scope", sfn::json::Str(scope, a), a);
+    doc.AddMember("instance_url", sfn::json::Str(instance_url, a), a);
+    doc.AddMember("id", sfn::json::Str(id_url, a), a);
+    doc.AddMember("token_type", "Bearer", a);
+    doc.AddMember("issued_at", sfn::json::Str(issued_at, a), a);
+    auto r = sfn::http::JsonResponse(200, sfn::json::Serialize(doc));
+    r.headers.Set("Content-Type", "application/json;charset=UTF-8");
+    return r;
+  }
+
+  std::string NewRefreshToken(const User& user, const std::string& family) {
+    std::string token = "5Aep861" + sfn::crypto::Base64UrlEncode(sfn::crypto::RandomHex(40));
+    RefreshToken rt{user.id, user.username, family.empty() ? token : family, false, false};
+    std::lock_guard<std::mutex> lock(mu);
+    refresh[token] = rt;
+    return token;
+  }
+
+  // Caller holds mu.
+  void RevokeFamily(const std::string& family) {
+    for (auto& [t, r] : refresh) {
+      if (r.family == family) r.revoked = true;
+    }
+    for (auto& [t, at] : access) {
+      if (at.family == family) at.revoked = true;
+    }
+  }
+
+  sfn::http::Response Jwt(const std::string& assertion, const std::string& instance_url) {
+    auto invalid = [] { return OAuthError(400, "invalid_grant", "invalid assertion"); };
+    auto dot1 = assertion.find('.');
+    auto dot2 = dot1 == std::string::npos ? std::string::npos : assertion.find('.', dot1 + 1);
+    if (dot2 == std::string::npos || assertion.find('.', dot2 + 1) != std::string::npos)
+      return invalid();
+    auto header_json = sfn::crypto::Base64UrlDecode(assertion.substr(0, dot1));
+    auto claims_json = sfn::crypto::Base64UrlDecode(assertion.substr(dot1 + 1, dot2 - dot1 - 1));
+    auto signature = sfn::crypto::Base64UrlDecode(assertion.substr(dot2 + 1));
+    if (!header_json.ok() || !claims_json.ok() || !signature.ok()) return invalid();
+    auto header = sfn::json::Parse(*header_json);
+    auto claims = sfn::json::Parse(*claims_json);
+    if (!header.ok() || !claims.ok() || !header->IsObject() || !claims->IsObject())
+      return invalid();
+    if (sfn::json::GetString(*header, "alg").value_or("") != "RS256") {
+      return OAuthError(400, "invalid_grant", "invalid assertion: algorithm must be RS256");
+    }
+    auto verified =
+        sfn::crypto::VerifyRs256(options.jwt_cert_pem, assertion.substr(0, dot2), *signature);
+    if (!verified.ok() || !*verified) return invalid();
+    if (sfn::json::GetString(*claims, "iss").value_or("") != options.client_id) {
+      return OAuthError(400, "invalid_client_id", "client identifier invalid");
+    }
+    bool audience_ok = false;
+    if (claims->HasMember("aud")) {
+      const auto& aud = (*claims)["aud"];
+      auto ok = [](const rapidjson::Value& v) {
+        return v.IsString() && (std::string(v.GetString()) == kLoginAudience ||
+                                std::string(v.GetString()) == kTestAudience);
+      };
+      if (aud.IsArray()) {
+        for (const auto& v : aud.GetArray()) audience_ok = audience_ok || ok(v);
+      } else {
+        audience_ok = ok(aud);
+      }
+    }
+    if (!audience_ok) return OAuthError(400, "invalid_grant", "audience is invalid");
+    // exp may be a number or (as in Salesforce's own example) a string of digits.
+    int64_t exp = 0;
+    if (claims->HasMember("exp") && (*claims)["exp"].IsNumber()) {
+      exp = static_cast<int64_t>((*claims)["exp"].GetDouble());
+    } else if (auto s = sfn::json::GetString(*claims, "exp")) {
+      exp = std::atoll(s->c_str());
+    }
+    int64_t now = sfn::timeutil::NowSeconds();
+    if (exp == 0) return invalid();
+    if (exp <= now) return OAuthError(400, "invalid_grant", "expired authorization code");
+    if (exp > now + kMaxAssertionLifetimeSeconds) {
+      return OAuthError(400, "invalid_grant",
+                        "invalid assertion: exp must be at most 3 minutes ahead");
+    }
+    // The legacy "prn" claim wins over "sub" when both are present.
+    std::string subject = sfn::json::GetString(*claims, "prn")
+                              .value_or(sfn::json::GetString(*claims, "sub").value_or(""));
+    auto user = FindUser(subject);
+    if (!user) return OAuthError(400, "invalid_grant", "user hasn't approved this consumer");
+    return Issue(*user, instance_url, "api web openid", "", "");
+  }
+
+  sfn::http::Response Token(const sfn::http::Request& req, const std::string& instance_url) {
+    auto params = sfn::form::Parse(req.body);
+    std::string grant = sfn::form::Get(params, "grant_type");
+    if (grant == "urn:ietf:params:oauth:grant-type:jwt-bearer") {
+      return Jwt(sfn::form::Get(params, "assertion"), instance_url);
+    }
+    if (grant != "password" && grant != "client_credentials" && grant != "refresh_token") {
+      return OAuthError(400, "unsupported_grant_type", "grant type not supported");
+    }
+    std::string client_id, secret;
+    bool secret_given = false;
+    ClientCredentials(req, params, &client_id, &secret, &secret_given);
+    if (client_id != options.client_id)
+      return OAuthError(400, "invalid_client_id", "client identifier invalid");
+    bool secret_ok = sfn::crypto::ConstantTimeEquals(secret, options.client_secret);
+    // Refresh may omit the secret (as when "Require Secret for Refresh Token Flow" is off); a wrong
+    // one fails.
+    if ((grant != "refresh_token" || secret_given) && !secret_ok) {
+      return OAuthError(400, "invalid_client", "invalid client credentials");
+    }
+    if (grant == "password") {
+      std::string username = sfn::form::Get(params, "username");
+      std::string password = sfn::form::Get(params, "password");
+      auto user = FindUser(username);
+      if (!user || !store.CheckPassword(username, password)) {
+        return OAuthError(400, "invalid_grant", "authentication failure");
+      }
+      return Issue(*user, instance_url, "api web", "", "");
+    }
+    if (grant == "client_credentials") {
+      auto user = FindUser("integration@sfnotify.demo");
+      if (!user) return OAuthError(400, "invalid_grant", "no client credentials user enabled");
+      return Issue(*user, instance_url, "api", "", "");
+    }
+    return Refresh(sfn::form::Get(params, "refresh_token"), instance_url);
+  }
+
+  sfn::http::Response Refresh(const std::string& token, const std::string& instance_url) {
+    User user;
+    std::string family;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = refresh.find(token);
+      if (it == refresh.end() || it->second.revoked) {
+        return OAuthError(400, "invalid_grant", "expired access/refresh token");
+      }
+      if (it->second.rotated) {
+        // A rotated token used again: someone replayed it (or two refreshes raced). Revoke the
+        // family.
+        RevokeFamily(it->second.family);
+        return OAuthError(400, "invalid_grant", "expired authorization code");
+      }
+      if (options.rotate_refresh_tokens) it->second.rotated = true;
+      user = User{it->second.user_id, it->second.username};
+      family = it->second.family;
+    }
+    std::string next = options.rotate_refresh_tokens ? NewRefreshToken(user, family) : "";
+    return Issue(user, instance_url, "api refresh_token", family, next);
+  }
+
+  sfn::http::Response Revoke(const sfn::http::Request& req) {
+    auto params = sfn::form::Parse(req.body);
+    std::string token = sfn::form::Get(params, "token");
+    if (token.empty()) token = sfn::form::Get(sfn::form::Parse(req.query), "token");
+    if (token.empty()) return OAuthError(400, "unsupported_token_type", "missing token parameter");
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = access.find(token); it != access.end()) {
+      it->second.revoked = true;
+      return sfn::http::JsonResponse(200, "");
+    }
+    if (auto it = refresh.find(token); it != refresh.end()) {
+      RevokeFamily(it->second.family);
+      return sfn::http::JsonResponse(200, "");
+    }
+    return OAuthError(400, "invalid_token", "invalid token");
+  }
+
+  sfn::http::Response Introspect(const sfn::http::Request& req, const std::string& instance_url) {
+    auto params = sfn::form::Parse(req.body);
+    std::string client_id, secret;
+    bool secret_given = false;
+    ClientCredentials(req, params, &client_id, &secret, &secret_given);
+    if (client_id != options.client_id ||
+        !sfn::crypto::ConstantTimeEquals(secret, options.client_secret)) {
+      return OAuthError(401, "invalid_client", "invalid client credentials");
+    }
+    std::string token = sfn::form::Get(params, "token");
+    rapidjson::Document doc(rapidjson::kObjectType);
+    auto& a = doc.GetAllocator();
+    std::lock_guard<std::mutex> lock(mu);
+    int64_t now = sfn::timeutil::NowMillis();
+    auto add_user = [&](const std::string& user_id, const std::string& username) {
+      doc.AddMember("client_id", sfn::json::Str(options.client_id, a), a);
+      doc.AddMember("username", sfn::json::Str(username, a), a);
+      doc.AddMember("sub",
+                    sfn::json::Str(instance_url + "/id/" + options.org_id + "/" + user_id, a), a);
+    };
+    if (auto it = access.find(token);
+        it != access.end() && !it->second.revoked && it->second.info.expires_ms > now) {
+      const auto& info = it->second.info;
+      doc.AddMember("active", true, a);
+      doc.AddMember("scope", sfn::json::Str(info.scope, a), a);
+      add_user(info.user_id, info.username);
+      doc.AddMember("token_type", "access_token", a);
+      doc.AddMember("exp", info.expires_ms / 1000, a);
+      doc.AddMember("iat", info.issued_ms / 1000, a);
+      doc.AddMember("nbf", info.issued_ms / 1000, a);
+    } else if (auto rt = refresh.find(token);
+               rt != refresh.end() && !rt->second.revoked && !rt->second.rotated) {
+      doc.AddMember("active", true, a);
+      doc.AddMember("scope", "api refresh_token", a);
+      add_user(rt->second.user_id, rt->second.username);
+      doc.AddMember("token_type", "refresh_token", a);
+    } else {
+      doc.AddMember("active", false, a);
+    }
+    return sfn::http::JsonResponse(200, sfn::json::Serialize(doc));
+  }
+};
+
+OAuthServer::OAuthServer(OrgStore& store, OAuthOptions options)
+    : impl_(std::make_unique<Impl>(store, std::move(options))) {}
+OAuthServer::~OAuthServer() = default;
+
+sfn::http::Response OAuthServer::Handle(const sfn::http::Request& request,
+                                        const std::string& instance_url) {
+  const std::string& p = request.path;
+  bool post = request.method == "POST";
+  if (p == "/services/oauth2/token" && post) return impl_->Token(request, instance_url);
+  if (p == "/services/oauth2/revoke" && (post || request.method == "GET"))
+    return impl_->Revoke(request);
+  if (p == "/services/oauth2/introspect" && post) return impl_->Introspect(request, instance_url);
+  return OAuthError(404, "not_found", "unknown OAuth endpoint " + p);
+}
+
+std::optional<TokenInfo> OAuthServer::Validate(std::string_view access_token) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->access.find(std::string(access_token));
+  if (it == impl_->access.end() || it->second.revoked) return std::nullopt;
+  if (it->second.info.expires_ms <= sfn::timeutil::NowMillis()) return std::nullopt;
+  return it->second.info;
+}
+
+void OAuthServer::ExpireAllAccessTokens() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  for (auto& [t, at] : impl_->access) at.revoked = true;
+}
+
+std::optional<std::string> OAuthServer::IssueRefreshToken(const std::string& username) {
+  auto user = impl_->FindUser(username);
+  if (!user) return std::nullopt;
+  return impl_->NewRefreshToken(*user, "");
+}
+
+void OAuthServer::set_rotate_refresh_tokens(bool on) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->options.rotate_refresh_tokens = on;
+}
+
+}  // namespace sfemu
