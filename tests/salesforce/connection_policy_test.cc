@@ -8,6 +8,7 @@
 #include "common/http_server.h"
 #include "salesforce/api_error.h"
 #include "salesforce/connection.h"
+#include "salesforce/oauth.h"
 
 using namespace sfn;
 using namespace sfn::salesforce;
@@ -104,4 +105,22 @@ TEST_CASE("an empty api_version is discovered from the version list", "[connecti
   CHECK(doc.value()["path"] == "/services/data/v61.0/limits/");
   CHECK(connection.usage().used == 12);
   CHECK(connection.usage().max == 15000);
+}
+
+TEST_CASE("a token response whose signature does not match is refused", "[connection][oauth]") {
+  FakeOrg org([](const http::Request&) {
+    return http::JsonResponse(200, R"({"access_token":"t","instance_url":"http://127.0.0.1:1",
+      "id":"https://login.salesforce.com/id/00Dx0000000BV7z/005x00000012Q9P","issued_at":"1278448384422",
+      "signature":"0NPXCaakin01nUju03MMVSw0qBXhfwCUFLaY1OG6dRo=","token_type":"Bearer"})");
+  });
+  OAuthOptions o;
+  o.login_url = org.server.base_url();
+  o.client_id = "id";
+  o.client_secret = "secret";  // the reference vector's secret: signature matches
+  CHECK(ClientCredentialsTokenSource(o).Fetch().ok());
+  o.client_secret = "another-secret";
+  auto refused = ClientCredentialsTokenSource(o).Fetch();
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == StatusCode::kUnauthenticated);
+  CHECK(refused.status().message().find("signature") != std::string::npos);
 }

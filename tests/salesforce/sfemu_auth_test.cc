@@ -138,6 +138,14 @@ TEST_CASE("a refresh token the org does not know is refused", "[sfemu][auth]") {
   CHECK(emu.TokenRequests() == 1);
 }
 
+TEST_CASE("the connection reuses its token instead of logging in per call", "[sfemu][auth]") {
+  Sfemu emu;
+  auto connection = emu.Connect();
+  for (int i = 0; i < 10; ++i) REQUIRE(connection->CallJson("GET", "/limits/").ok());
+  CHECK(emu.TokenRequests() == 1);
+  CHECK(connection->token_fetches() == 1);
+}
+
 TEST_CASE("30 concurrent requests on an expired token cause exactly one refresh", "[sfemu][auth]") {
   Sfemu emu;
   auto connection = emu.Connect();
