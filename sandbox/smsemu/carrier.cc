@@ -6,7 +6,7 @@ std::string NormalizeCarrierRule(CarrierRule* rule) {
   if (rule->reject_code != 0) {
     if (rule->reject_code != 21211 && rule->reject_code != 21614 && rule->reject_code != 21635 &&
         rule->reject_code != 21408 && rule->reject_code != 21612) {
-      return "reject must be one of 21211, 21614, 21635, 21408, 21612";
+      return "reject: must be one of 21211, 21614, 21635, 21408, 21612";
     }
     return "";
   }
@@ -17,10 +17,10 @@ std::string NormalizeCarrierRule(CarrierRule* rule) {
   } else if (rule->outcome == "failed") {
     if (rule->error_code == 0) rule->error_code = 30005;
   } else {
-    return "outcome must be delivered, undelivered or failed";
+    return "outcome: must be delivered, undelivered or failed";
   }
   if (rule->error_code != 0 && (rule->error_code < 30000 || rule->error_code > 30999)) {
-    return "error_code must be a 30xxx carrier error";
+    return "error_code: must be a 30xxx carrier error";
   }
   return "";
 }
