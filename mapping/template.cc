@@ -26,6 +26,8 @@ const char* const kEngineVariables[] = {
     "Reply.From",
     "Reply.To",
     "Reply.ReceivedAt",
+    "Template.Name",
+    "Template.Label",
     nullptr,
 };
 
@@ -33,7 +35,8 @@ namespace {
 
 // Salesforce API names are far shorter; the cap keeps error messages small.
 constexpr size_t kMaxIdentifier = 80;
-constexpr const char* kEngineNamespaces[] = {"Sender", "Notification", "Message", "Reply"};
+constexpr const char* kEngineNamespaces[] = {"Sender", "Notification", "Message", "Reply",
+                                             "Template"};
 // Objects a template author might name by mistake; naming them gives a
 // clearer message than "unknown namespace".
 constexpr const char* kKnownObjects[] = {"Lead", "Contact", "Account", "User", "Task", "Campaign"};

@@ -34,6 +34,7 @@ namespace sfn::mapping {
 // Notification.* the notification being sent
 // Message.*      the outgoing message (for Task templates)
 // Reply.*        an inbound reply (for reply Task templates)
+// Template.*     the named template used (Name, Label); empty for ad-hoc text
 extern const char* const kEngineVariables[];
 
 // Where a merge field's value comes from.

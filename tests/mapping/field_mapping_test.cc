@@ -79,8 +79,12 @@ TEST_CASE("the shipped demo mapping loads", "[mapping]") {
   auto m = FieldMapping::LoadFile(sfn::test::SourceDir() + "/mapping/demo-mapping.json");
   REQUIRE(m.ok());
   CHECK(m->Objects() == std::vector<std::string>{"Lead", "Contact"});
-  REQUIRE(m->FindTemplate("Appointment_Reminder", "Contact"));
-  CHECK(m->FindTemplate("Welcome", "Contact")->label == "Welcome (Contacts)");
+  // Template names and bodies mirror sfemu's SMS_Template__mdt seed records.
+  REQUIRE(m->FindTemplate("Appointment_Reminder", "Lead"));
+  CHECK(m->FindTemplate("Appointment_Reminder", "Contact") == nullptr);
+  CHECK(m->FindTemplate("Account_Update", "Contact")->label == "Account Update");
+  CHECK(m->FindTemplate("Reminder", "Contact")->object.empty());
+  CHECK(m->Object("Lead")->task.type == "SMS");
 }
 
 TEST_CASE("mapping load errors name the file, the path and the problem", "[mapping]") {

@@ -19,7 +19,7 @@ const char* kMappingRecords = R"({"totalSize": 2, "done": true, "records": [
   {"attributes": {"type": "SMS_Field_Mapping__mdt"},
    "DeveloperName": "Contact_SMS", "Object__c": "Contact", "Phone_Fields__c": "MobilePhone",
    "Opt_In_Field__c": "SMS_Opt_In__c", "Opt_In_Value__c": null, "Opt_Out_Field__c": "SMS_Opt_Out__c",
-   "Time_Zone_Field__c": null, "Task_Subject__c": null, "Task_Status__c": null, "Task_Priority__c": null,
+   "Time_Zone_Field__c": null, "Task_Subject__c": "SMS: {!Template.Name}", "Task_Status__c": null, "Task_Priority__c": null,
    "Task_Type__c": "Other", "Task_Owner__c": null, "Task_Description__c": null, "Reply_Task_Subject__c": null}
 ]})";
 
@@ -59,6 +59,8 @@ TEST_CASE("custom metadata records load into a mapping", "[mapping][metadata]") 
   CHECK(contact->task.type == "Other");
   CHECK(contact->task.owner == TaskOwnerRule::kRequester);
   CHECK(contact->time_zone_field.empty());
+  // sfemu's demo seed names the template in the Task subject.
+  CHECK(contact->task.subject.fields().at(0).name == "Template.Name");
 
   REQUIRE(m->FindTemplate("Reminder", "Contact"));
   CHECK(m->FindTemplate("Lead_Hello", "Lead")->label == "Lead hello");
