@@ -6,6 +6,7 @@
 #include <string>
 
 #include "connector/config.h"
+#include "connector/daemon.h"
 #include "connector/demo.h"
 
 namespace sfn::connector {
@@ -53,8 +54,7 @@ int Run(const std::vector<std::string>& args) {
     std::fprintf(stderr, "sfnotify: config error: %s\n", config.status().message().c_str());
     return 2;
   }
-  std::fprintf(stderr, "sfnotify run: configuration %s is valid; the engine is not built yet\n", path.c_str());
-  return 3;
+  return RunDaemon(config.value());
 }
 
 }  // namespace

@@ -145,6 +145,11 @@ void ReadContactPoints(Reader& r, const rapidjson::Value& root, std::vector<Cont
     r.Number(item, p, "max_messages_per_second", &cp.max_messages_per_second);
     r.String(item, p, "quiet_hours", &cp.quiet_hours, false);
     r.String(item, p, "default_time_zone", &cp.default_time_zone, false);
+    double budget = 0;
+    r.Number(item, p, "segment_budget", &budget);
+    cp.segment_budget = static_cast<int>(budget);
+    r.Number(item, p, "price_per_segment", &cp.price_per_segment);
+    if (r.ok() && budget < 0) r.Fail(p + ".segment_budget", "must not be negative");
     if (r.ok() && cp.max_messages_per_second <= 0) r.Fail(p + ".max_messages_per_second", "must be positive");
     if (r.ok() && !names.insert(cp.name).second) r.Fail(p + ".name", "duplicate contact point '" + cp.name + "'");
     out->push_back(std::move(cp));
@@ -191,7 +196,13 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
       r.String(*store, "store", "path", &config.store_path, true);
     }
   }
-  if (r.ok()) r.String(root, "", "mapping_file", &config.mapping_file, false);
+  if (r.ok()) r.String(root, "", "mapping_source", &config.mapping_source, false);
+  if (r.ok()) r.OneOf("mapping_source", config.mapping_source, {"file", "metadata"});
+  if (r.ok()) r.String(root, "", "mapping_file", &config.mapping_file, config.mapping_source == "file");
+  if (r.ok() && !config.mapping_file.empty() && config.mapping_file[0] != '/') {
+    size_t slash = origin.rfind('/');
+    if (slash != std::string::npos) config.mapping_file = origin.substr(0, slash + 1) + config.mapping_file;
+  }
   if (r.ok()) r.String(root, "", "default_region", &config.default_region, false);
   if (r.ok()) ReadHttp(r, root, &config.http);
   if (r.ok()) r.String(root, "", "log_level", &config.log_level, false);

@@ -37,6 +37,8 @@ struct ContactPoint {
   double max_messages_per_second = 1.0;
   std::string quiet_hours = "federal";  // federal (8-21) | none | HH-HH local window
   std::string default_time_zone = "America/New_York";
+  int segment_budget = 0;           // max segments per notification (all recipients); 0 = no limit
+  double price_per_segment = 0.0;   // for cost estimates and usage reports
 };
 
 struct ApiKey {
@@ -57,7 +59,8 @@ struct Config {
   GatewayOptions gateway;
   std::vector<ContactPoint> contact_points;
   std::string store_path = "sfnotify.sqlite";
-  std::string mapping_file;      // relative paths are resolved against the config file's folder
+  std::string mapping_source = "file";  // file | metadata (SMS_Field_Mapping__mdt / SMS_Template__mdt over REST)
+  std::string mapping_file;      // required for mapping_source "file"; relative to the config file's folder
   std::string default_region = "US";
   HttpOptions http;
   std::string log_level = "info";

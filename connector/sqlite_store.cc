@@ -84,6 +84,7 @@ CREATE TABLE IF NOT EXISTS recipients (
   phone_e164 TEXT NOT NULL,
   time_zone TEXT NOT NULL,
   body TEXT NOT NULL,
+  merge_json TEXT NOT NULL DEFAULT '{}',
   encoding TEXT NOT NULL,
   units INTEGER NOT NULL,
   segments INTEGER NOT NULL,
@@ -130,7 +131,7 @@ CREATE TABLE IF NOT EXISTS suppressions (
 constexpr const char* kRecipientColumns =
     "id, notification_id, contact_point, record_id, object_type, owner_id, phone_raw, phone_e164, time_zone, body, "
     "encoding, units, segments, state, reason, deferred_until_ms, attempts, last_attempt_ms, next_attempt_ms, "
-    "gateway_sid, error_code, task_id, task_state, responded, updated_ms";
+    "gateway_sid, error_code, task_id, task_state, responded, updated_ms, merge_json";
 
 RecipientRow ReadRecipient(SQLite::Statement& q) {
   RecipientRow r;
@@ -161,6 +162,7 @@ RecipientRow ReadRecipient(SQLite::Statement& q) {
   r.task_state = q.getColumn(22).getString();
   r.responded = q.getColumn(23).getInt() != 0;
   r.updated_ms = q.getColumn(24).getInt64();
+  r.plan.merge_json = q.getColumn(25).getString();
   return r;
 }
 
@@ -239,8 +241,8 @@ class SqliteStore final : public Store {
           db_,
           "INSERT OR IGNORE INTO recipients (notification_id, contact_point, record_id, object_type, owner_id, "
           "phone_raw, phone_e164, time_zone, body, encoding, units, segments, state, state_rank, reason, "
-          "deferred_until_ms, next_attempt_ms, created_ms, updated_ms) "
-          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+          "deferred_until_ms, next_attempt_ms, created_ms, updated_ms, merge_json) "
+          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
       for (const auto& p : plans) {
         insert.reset();
         insert.bind(1, notification_id);
@@ -262,6 +264,7 @@ class SqliteStore final : public Store {
         insert.bind(17, static_cast<int64_t>(p.deferred_until_ms));
         insert.bind(18, now);
         insert.bind(19, now);
+        insert.bind(20, p.merge_json.empty() ? std::string("{}") : p.merge_json);
         insert.exec();
         int64_t rid = db_.getLastInsertRowid();
         std::string detail = p.reason.empty() ? "" : "reason=" + p.reason;

@@ -62,6 +62,7 @@ struct RecipientPlan {
   std::string phone_e164;        // empty when invalid/missing
   std::string time_zone;
   std::string body;              // rendered message
+  std::string merge_json;        // JSON object of the values Task templates may merge (record fields, Sender.*)
   std::string encoding;          // GSM-7 | UCS-2
   int units = 0;
   int segments = 0;

@@ -9,13 +9,16 @@ namespace {
 const char* kMinimal = R"({
   "salesforce": {"login_url": "https://login.salesforce.com", "client_id": "abc",
                  "username": "int@example.com", "private_key_file": "key.pem"},
-  "contact_points": [{"name": "main", "sender": "+15005550006"}]
+  "contact_points": [{"name": "main", "sender": "+15005550006"}],
+  "mapping_file": "mapping.json"
 })";
 }
 
 TEST_CASE("a minimal config loads with documented defaults", "[config]") {
-  auto config = ParseConfig(kMinimal, "cfg.json");
+  auto config = ParseConfig(kMinimal, "/etc/sfnotify/cfg.json");
   REQUIRE(config.ok());
+  CHECK(config->mapping_file == "/etc/sfnotify/mapping.json");  // relative to the config file
+  CHECK(config->mapping_source == "file");
   CHECK(config->salesforce.auth_flow == "jwt");
   CHECK(config->salesforce.api_version == "62.0");
   CHECK(config->gateway.type == "sandbox");
@@ -41,6 +44,12 @@ TEST_CASE("config errors name the file, the field and the problem", "[config]") 
   auto bad_flow = ParseConfig(R"({"salesforce": {"login_url": "https://x", "auth_flow": "magic", "client_id": "a"}})",
                               "cfg.json");
   CHECK(bad_flow.status().message().find("salesforce.auth_flow: 'magic' is not one of") != std::string::npos);
+
+  auto no_mapping = ParseConfig(R"({
+    "salesforce": {"login_url": "https://x", "client_id": "a", "username": "u", "private_key_file": "k"},
+    "contact_points": [{"name": "a", "sender": "+1"}]
+  })", "cfg.json");
+  CHECK(no_mapping.status().message() == "cfg.json: mapping_file: required field is missing");
 
   auto not_json = ParseConfig("{nope", "cfg.json");
   CHECK(not_json.status().message().rfind("cfg.json: invalid JSON at offset", 0) == 0);

@@ -1,0 +1,264 @@
+#include "connector/daemon.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/signals.h"
+#include "connector/api_server.h"
+#include "connector/engine.h"
+#include "connector/event_intake.h"
+#include "connector/salesforce_resolver.h"
+#include "connector/salesforce_task_sink.h"
+#include "connector/sandbox_transport.h"
+#include "connector/task_writer.h"
+#include "connector/twilio_transport.h"
+#include "mapping/field_mapping.h"
+#include "salesforce/connection.h"
+#include "salesforce/oauth.h"
+#include "salesforce/query.h"
+#include "salesforce/replay_store.h"
+#include "salesforce/streaming.h"
+
+namespace sfn::connector {
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "sfnotify: %s\n", message.c_str());
+  return 1;
+}
+
+Result<std::string> ReadSecretEnv(const std::string& variable, const std::string& what) {
+  if (variable.empty()) return Status::InvalidArgument(what + ": no environment variable configured");
+  const char* value = std::getenv(variable.c_str());
+  if (!value || !*value) return Status::InvalidArgument(what + ": environment variable " + variable + " is not set");
+  return std::string(value);
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument(path + ": cannot read file");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Result<std::shared_ptr<salesforce::TokenSource>> MakeTokenSource(const SalesforceOptions& sf) {
+  salesforce::OAuthOptions base;
+  base.login_url = sf.login_url;
+  base.client_id = sf.client_id;
+  if (!sf.client_secret_env.empty()) {
+    auto secret = ReadSecretEnv(sf.client_secret_env, "salesforce.client_secret_env");
+    if (!secret.ok()) return secret.status();
+    base.client_secret = *secret;
+  }
+  if (sf.auth_flow == "jwt") {
+    salesforce::JwtBearerOptions o;
+    static_cast<salesforce::OAuthOptions&>(o) = base;
+    o.username = sf.username;
+    auto key = ReadFile(sf.private_key_file);
+    if (!key.ok()) return Status::InvalidArgument("salesforce.private_key_file: " + key.status().message());
+    o.private_key_pem = *key;
+    return std::shared_ptr<salesforce::TokenSource>(std::make_shared<salesforce::JwtBearerTokenSource>(o));
+  }
+  if (sf.auth_flow == "client_credentials") {
+    return std::shared_ptr<salesforce::TokenSource>(std::make_shared<salesforce::ClientCredentialsTokenSource>(base));
+  }
+  if (sf.auth_flow == "password") {
+    salesforce::PasswordOptions o;
+    static_cast<salesforce::OAuthOptions&>(o) = base;
+    o.username = sf.username;
+    auto password = ReadSecretEnv("SFNOTIFY_SF_PASSWORD", "password flow");
+    if (!password.ok()) return password.status();
+    o.password = *password;
+    return std::shared_ptr<salesforce::TokenSource>(std::make_shared<salesforce::PasswordTokenSource>(o));
+  }
+  salesforce::RefreshTokenOptions o;
+  static_cast<salesforce::OAuthOptions&>(o) = base;
+  auto token = ReadSecretEnv("SFNOTIFY_SF_REFRESH_TOKEN", "refresh_token flow");
+  if (!token.ok()) return token.status();
+  o.refresh_token = *token;
+  return std::shared_ptr<salesforce::TokenSource>(std::make_shared<salesforce::RefreshTokenSource>(o));
+}
+
+// Loads SMS_Field_Mapping__mdt and SMS_Template__mdt over REST, selecting the
+// fields the org's describe says exist.
+Result<mapping::FieldMapping> LoadMappingFromMetadata(salesforce::Connection& connection) {
+  auto records_of = [&](const std::string& type, std::vector<std::string> wanted) -> Result<std::string> {
+    auto describe = connection.CallJson("GET", "/sobjects/" + type + "/describe");
+    if (!describe.ok()) return describe.status();
+    std::vector<std::string> fields;
+    for (const auto& f : (*describe)["fields"].GetArray()) {
+      std::string name = f["name"].GetString();
+      for (const auto& w : wanted) {
+        if (w == name) fields.push_back(name);
+      }
+    }
+    std::string soql = "SELECT ";
+    for (size_t i = 0; i < fields.size(); ++i) soql += (i ? ", " : "") + fields[i];
+    soql += " FROM " + type;
+    std::string all = "[";
+    bool first = true;
+    Status s = salesforce::ForEachRecord(connection, soql, [&](const rapidjson::Value& rec) {
+      if (!first) all += ",";
+      first = false;
+      all += json::Serialize(rec);
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    return all + "]";
+  };
+  auto mappings = records_of("SMS_Field_Mapping__mdt",
+                             {"DeveloperName", "MasterLabel", "Object__c", "Phone_Fields__c", "Opt_In_Field__c",
+                              "Opt_In_Value__c", "Opt_Out_Field__c", "Opt_Out_Value__c", "Time_Zone_Field__c",
+                              "Template_Fields__c", "Task_Subject__c", "Task_Status__c", "Task_Priority__c",
+                              "Task_Type__c", "Task_Subtype__c", "Task_Owner__c", "Task_Description__c",
+                              "Reply_Task_Subject__c"});
+  if (!mappings.ok()) return mappings.status();
+  auto templates = records_of("SMS_Template__mdt", {"DeveloperName", "MasterLabel", "Object__c", "Body__c"});
+  if (!templates.ok()) return templates.status();
+  return mapping::FieldMapping::FromMetadata(*mappings, *templates);
+}
+
+bool ParseListen(const std::string& listen, std::string* host, int* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = listen.substr(0, colon);
+  char* end = nullptr;
+  long p = std::strtol(listen.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || p < 0 || p > 65535) return false;
+  *port = static_cast<int>(p);
+  return !host->empty();
+}
+
+}  // namespace
+
+int RunDaemon(const Config& config) {
+  BlockTerminationSignals();
+  log::Level level;
+  if (log::ParseLevel(config.log_level, &level)) log::SetLevel(level);
+
+  auto store = OpenSqliteStore({config.store_path});
+  if (!store.ok()) return Fail(store.status().message());
+
+  auto token_source = MakeTokenSource(config.salesforce);
+  if (!token_source.ok()) return Fail("config error: " + config.path + ": " + token_source.status().message());
+  salesforce::ConnectionOptions connection_options;
+  connection_options.api_version = config.salesforce.api_version;
+  salesforce::Connection connection(*token_source, connection_options);
+  Status connected = connection.Connect();
+  if (!connected.ok()) return Fail("cannot log in to Salesforce: " + connected.message());
+
+  Result<mapping::FieldMapping> field_mapping =
+      config.mapping_source == "metadata" ? LoadMappingFromMetadata(connection)
+                                          : mapping::FieldMapping::LoadFile(config.mapping_file);
+  if (!field_mapping.ok()) return Fail("mapping error: " + field_mapping.status().message());
+
+  std::unique_ptr<Transport> transport;
+  if (config.gateway.type == "twilio") {
+    auto token = ReadSecretEnv(config.gateway.auth_token_env, "gateway.auth_token_env");
+    if (!token.ok()) return Fail("config error: " + config.path + ": " + token.status().message());
+    TwilioOptions options;
+    options.base_url = config.gateway.base_url;
+    options.account_sid = config.gateway.account_sid;
+    options.auth_token = *token;
+    transport = std::make_unique<TwilioTransport>(options);
+  } else {
+    transport = std::make_unique<SandboxTransport>();
+  }
+
+  EngineOptions engine_options;
+  std::map<std::string, std::string> senders;
+  for (const auto& cp : config.contact_points) {
+    engine_options.sender.rate_per_contact_point[cp.name] = cp.max_messages_per_second;
+    engine_options.sender.sender_per_contact_point[cp.name] = cp.sender;
+    engine_options.price_per_segment[cp.name] = cp.price_per_segment;
+    senders[cp.name] = cp.sender;
+  }
+  if (!config.http.public_url.empty()) {
+    engine_options.sender.status_callback_base = config.http.public_url + "/v1/webhooks/twilio/status";
+  }
+
+  SalesforceResolverOptions resolver_options;
+  resolver_options.contact_points = config.contact_points;
+  resolver_options.default_region = config.default_region;
+  auto resolver = SalesforceResolver::Create(resolver_options, connection, *field_mapping, **store);
+  if (!resolver.ok()) return Fail("config error: " + config.path + ": " + resolver.status().message());
+
+  SalesforceTaskSink task_sink({senders, "SMS_Message_Sid__c"}, connection, *field_mapping, **store);
+  TaskWriter task_writer({}, **store, task_sink);
+  Engine engine(engine_options, **store, *transport, **resolver, &task_writer);
+
+  ApiServerOptions api_options;
+  if (!ParseListen(config.http.listen, &api_options.host, &api_options.port)) {
+    return Fail("config error: " + config.path + ": http.listen: expected HOST:PORT");
+  }
+  for (const auto& key : config.http.api_keys) {
+    auto secret = ReadSecretEnv(key.key_env, "http.api_keys '" + key.name + "'");
+    if (!secret.ok()) return Fail("config error: " + config.path + ": " + secret.status().message());
+    ApiRole role = key.role == "admin" ? ApiRole::kAdmin : key.role == "read" ? ApiRole::kRead : ApiRole::kSender;
+    api_options.keys.push_back({key.name, *secret, role});
+  }
+  ApiServer api(api_options, engine);
+  api.SetMetricsSource([&connection] {
+    auto usage = connection.usage();
+    std::string out = "# HELP sfnotify_salesforce_api_usage Daily API requests used, as Salesforce reports.\n"
+                      "# TYPE sfnotify_salesforce_api_usage gauge\n";
+    out += "sfnotify_salesforce_api_usage{kind=\"used\"} " + std::to_string(usage.used) + "\n";
+    out += "sfnotify_salesforce_api_usage{kind=\"max\"} " + std::to_string(usage.max) + "\n";
+    return out;
+  });
+
+  engine.Start();
+  Status started = api.Start();
+  if (!started.ok()) {
+    engine.Stop();
+    return Fail("cannot start the HTTP API: " + started.message());
+  }
+
+  auto replay_store = salesforce::ReplayStore::Open(config.store_path);
+  if (!replay_store.ok()) return Fail(replay_store.status().message());
+  salesforce::StreamingOptions streaming_options;
+  streaming_options.channel = config.salesforce.event_channel;
+  streaming_options.initial_replay_from = -2;  // first start: everything retained (intake is idempotent)
+  salesforce::StreamingClient streaming(
+      connection, replay_store->get(), streaming_options, [&](const salesforce::StreamingEvent& event) {
+        auto request = ParseEventPayload(event.payload_json, event.replay_id, event.event_uuid);
+        if (!request.ok()) {
+          // A malformed event can never succeed: record it and move on.
+          log::Error("intake", "event " + std::to_string(event.replay_id) + " refused: " + request.status().message());
+          return Status::Ok();
+        }
+        auto intake = (*store)->Intake(*request);
+        if (!intake.ok()) {
+          if (intake.status().code() == StatusCode::kConflict) {
+            log::Error("intake", "event " + std::to_string(event.replay_id) + ": " + intake.status().message());
+            return Status::Ok();
+          }
+          return intake.status();  // store trouble: the event comes again
+        }
+        // Resolution may fail transiently; the stored request is then resolved by the recovery loop.
+        auto outcome = engine.Submit(*request, false);
+        if (!outcome.ok()) log::Warn("intake", "notification " + intake->notification_id + ": " + outcome.status().message());
+        return Status::Ok();
+      });
+  Status streaming_started = streaming.Start();
+  if (!streaming_started.ok()) return Fail("cannot start streaming: " + streaming_started.message());
+
+  std::printf("sfnotify listening on %s\n", api.base_url().c_str());
+  std::fflush(stdout);
+  log::Info("daemon", "connected to Salesforce (API v" + connection.api_version() + "), gateway " +
+                          transport->name() + ", channel " + config.salesforce.event_channel);
+  WaitForTermination();
+  log::Info("daemon", "stopping");
+  streaming.Stop();
+  api.Stop();
+  engine.Stop();
+  return 0;
+}
+
+}  // namespace sfn::connector
