@@ -426,8 +426,12 @@ bool OrgStore::ApplyFields(const ObjectDef& object, const rapidjson::Value& fiel
         }
         auto id = sf::NormalizeId(raw);
         if (!id.ok()) {
-          return fail(400, "MALFORMED_ID", f->label + " ID: id value of incorrect type: " + raw,
-                      {f->name});
+          bool ends_with_id =
+              f->label.size() > 3 && f->label.compare(f->label.size() - 3, 3, " ID") == 0;
+          return fail(
+              400, "MALFORMED_ID",
+              f->label + (ends_with_id ? "" : " ID") + ": id value of incorrect type: " + raw,
+              {f->name});
         }
         if (mode == WriteMode::kApi) {
           auto target = records_.find(*id);
