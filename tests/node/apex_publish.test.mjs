@@ -32,8 +32,8 @@ test('the Apex service still encodes events the way this test builds them', () =
   assert.match(SERVICE, /Record_Ids__c = ids\.isEmpty\(\) \? null : String\.join\(ids, ','\)/);
   assert.match(SERVICE, /current\.add\(String\.valueOf\(recordId\)\); \/\/ Id always renders as 18 characters/);
   assert.match(SERVICE, /Contact_Point__c = p\.contactPoint\.DeveloperName/);
-  assert.match(SERVICE, /Template__c = p\.template == null \? null : p\.template\.DeveloperName/);
-  assert.match(SERVICE, /Message__c = p\.template == null \? p\.request\.message : null/);
+  assert.match(SERVICE, /Template__c = p\.smsTemplate == null \? null : p\.smsTemplate\.DeveloperName/);
+  assert.match(SERVICE, /Message__c = p\.smsTemplate == null \? p\.request\.message : null/);
   assert.match(SERVICE, /Campaign_Id__c = p\.campaignId == null \? null : String\.valueOf\(p\.campaignId\)/);
 });
 
