@@ -65,6 +65,20 @@ test('every .cls and .trigger parses with @apexdevtools/apex-parser', () => {
   }
 });
 
+// The parser accepts some words as names that Salesforce reserves (documented reserved keywords).
+test('Apex declares no variables named after reserved keywords', () => {
+  const reserved = ['type', 'object', 'number', 'end', 'search', 'sort', 'stat', 'merge', 'limit', 'group', 'desc', 'asc', 'next'];
+  const declaration = new RegExp(`\\b[A-Z][\\w.<>, ]*\\s+(${reserved.join('|')})\\s*[=;,)]`, 'g');
+  for (const [name, source] of classSource) {
+    const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '').replace(/'(?:\\.|[^'\\])*'/g, "''");
+    const found = [...code.matchAll(declaration)].map((m) => m[0].trim());
+    assert.deepEqual(found, [], `${name}.cls uses reserved words as names`);
+  }
+  assert.ok(!declaration.test('Schema.SObjectType objectType = x;'));
+  declaration.lastIndex = 0;
+  assert.ok(declaration.test('Schema.SObjectType type = x;'));
+});
+
 test('every Apex file has its -meta.xml at the project API version', () => {
   const { sourceApiVersion } = JSON.parse(read(path.join(PROJECT, 'sfdx-project.json')));
   assert.match(sourceApiVersion, /^\d+\.0$/);
