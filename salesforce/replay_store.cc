@@ -13,6 +13,8 @@ Result<std::unique_ptr<ReplayStore>> ReplayStore::Open(const std::string& path) 
   try {
     auto db =
         std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    // The connector keeps its outbox in the same file: wait for its writers instead of failing.
+    db->setBusyTimeout(5000);
     db->exec("PRAGMA journal_mode=WAL");
     // FULL: a saved replay id survives power loss, not only a process crash.
     db->exec("PRAGMA synchronous=FULL");
