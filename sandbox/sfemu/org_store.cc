@@ -250,7 +250,7 @@ void OrgStore::DefineObject(ObjectDef def) {
 }
 
 std::vector<const ObjectDef*> OrgStore::Objects() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  // No lock: the schema is fixed before serving starts, and callers may hold a Txn.
   std::vector<const ObjectDef*> out;
   for (const auto& o : objects_) out.push_back(o.get());
   return out;

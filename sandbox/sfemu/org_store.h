@@ -55,7 +55,7 @@ class OrgStore : public DataSource {
   // Schema, set up before serving (not thread-safe against running Txns).
   // Adds the object, or merges fields into an existing one of that name.
   void DefineObject(ObjectDef def);
-  std::vector<const ObjectDef*> Objects() const;
+  std::vector<const ObjectDef*> Objects() const;  // safe inside a Txn
 
   // Passwords for the username-password flow (not a field, as in Salesforce).
   void SetPassword(const std::string& username, const std::string& password);
