@@ -160,12 +160,11 @@ void Emulator::CreateMessage(const http::Request& request, http::Responder respo
   }
 
   form::Params params = form::Parse(request.body);
-  bool has_to, has_from, has_service, has_body, has_callback;
-  std::string to = form::Get(params, "To", &has_to);
-  std::string from = form::Get(params, "From", &has_from);
-  std::string service = form::Get(params, "MessagingServiceSid", &has_service);
-  std::string body = form::Get(params, "Body", &has_body);
-  std::string callback = form::Get(params, "StatusCallback", &has_callback);
+  std::string to = form::Get(params, "To");
+  std::string from = form::Get(params, "From");
+  std::string service = form::Get(params, "MessagingServiceSid");
+  std::string body = form::Get(params, "Body");
+  std::string callback = form::Get(params, "StatusCallback");
 
   if (to.empty()) return responder.Send(TwilioError(400, 21604));
   if (!IsE164Number(to))
@@ -188,7 +187,7 @@ void Emulator::CreateMessage(const http::Request& request, http::Responder respo
   if (body.empty()) return responder.Send(TwilioError(400, 21602));
   sms::SegmentCount count = sms::CountSegments(body);
   if (count.characters > kMaxBodyCharacters) return responder.Send(TwilioError(400, 21617));
-  if (has_callback && !IsValidCallbackUrl(callback)) {
+  if (!callback.empty() && !IsValidCallbackUrl(callback)) {
     return responder.Send(
         TwilioError(400, 21609, "The StatusCallback URL " + callback + " is not a valid URL."));
   }

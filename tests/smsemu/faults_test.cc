@@ -2,6 +2,7 @@
 // ambiguous timeout after accepting that must be reconciled via the list.
 #include <catch2/catch.hpp>
 #include <string>
+#include <thread>
 
 #include "common/crypto.h"
 #include "smsemu_fixture.h"
@@ -90,4 +91,29 @@ TEST_CASE("reset clears faults, messages and the rate window", "[faults]") {
   CHECK(gw.Hook("faults").json["pending"].Size() == 0);
   CHECK(gw.Hook("messages").json["messages"].Size() == 0);
   CHECK(gw.Create(kSend).status == 201);
+}
+
+TEST_CASE("SIGTERM stops smsemu cleanly even while a request is held", "[faults]") {
+  Gateway gw;
+  REQUIRE(gw.Hook("faults", R"({"fault":"timeout_after_accept","hold_ms":600000})").status == 200);
+  sfn::http::Client client(gw.url());
+  sfn::http::Request request;
+  request.method = "POST";
+  request.path = "/2010-04-01/Accounts/" + kAccountSid + "/Messages.json";
+  request.headers.Set("Authorization",
+                      "Basic " + sfn::crypto::Base64Encode(kAccountSid + ":" + kAuthToken));
+  request.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+  request.body = sfn::form::Serialize(kSend);
+  auto held = client.SendAsync(request);
+  // Wait until the emulator has the message (the request is then held).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (gw.Hook("messages").json["messages"].Size() == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(gw.Hook("messages").json["messages"].Size() == 1);
+  CHECK(gw.Stop() == 0);
+  // The held request was answered (504) on the way out rather than left hanging.
+  auto answer = held.get();
+  if (answer.ok()) CHECK(answer->status == 504);
 }

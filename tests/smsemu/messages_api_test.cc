@@ -143,6 +143,10 @@ TEST_CASE("invalid requests get Twilio's error codes and store nothing", "[api]"
       gw.Create({{"To", "+14155552671"}, {"From", kSender}, {"Body", Repeat("ж", 1600)}}).status ==
       201);
   CHECK(gw.Create({{"To", "+14155552671"}, {"From", "+15005550123"}, {"Body", "x"}}).status == 201);
+  // An empty StatusCallback means none.
+  CHECK(
+      gw.Create({{"To", "+14155552671"}, {"From", kSender}, {"Body", "x"}, {"StatusCallback", ""}})
+          .status == 201);
 }
 
 TEST_CASE("designated numbers are rejected with 21614, 21635 or 21211", "[api]") {

@@ -34,6 +34,8 @@ class Gateway {
  public:
   explicit Gateway(std::vector<std::string> args = {});
   const std::string& url() const { return server_.url; }
+  // SIGTERM; returns the exit status as ChildProcess::Stop does (0 = clean exit).
+  int Stop() { return server_.process.Stop(); }
 
   // POST .../Messages.json with these form fields (Basic auth by default).
   Reply Create(const form::Params& fields, const std::string& auth_token = kAuthToken) const;
