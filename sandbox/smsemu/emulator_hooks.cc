@@ -197,6 +197,10 @@ http::Response Emulator::MessagesHook(const http::Request& request) {
   MessageFilter filter;
   filter.to = form::Get(query, "to");
   filter.from = form::Get(query, "from");
+  // Tests often write "?to=+1415..." unencoded; the '+' then decodes as a space.
+  for (std::string* number : {&filter.to, &filter.from}) {
+    if (!number->empty() && (*number)[0] == ' ') (*number)[0] = '+';
+  }
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();

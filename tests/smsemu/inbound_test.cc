@@ -49,6 +49,8 @@ TEST_CASE("an inbound reply is posted signed to the inbound URL", "[inbound]") {
   Reply listed = gw.Hook("messages?from=" + std::string("%2B14155550199"));
   REQUIRE(listed.json["messages"].Size() == 1);
   CHECK(std::string(listed.json["messages"][0]["direction"].GetString()) == "inbound");
+  CHECK(gw.Hook("messages?from=+14155550199").json["messages"].Size() ==
+        1);  // unencoded '+' tolerated
   CHECK(StopEntries(gw) == 0);
 }
 
