@@ -155,7 +155,8 @@ sfn::Status OrgStore::Open(bool* loaded) {
       for (auto& m : doc->GetObject()) r.fields[m.name.GetString()] = ValueFromJson(m.value);
       next_seq_ = std::max(next_seq_, seq + 1);
       order_[r.type].push_back(r.id);
-      records_[r.id] = Stored{std::move(r), seq};
+      std::string id = r.id;  // r is moved from below
+      records_[id] = Stored{std::move(r), seq};
     }
     *loaded = true;
     return sfn::Status::Ok();
