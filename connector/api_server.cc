@@ -212,6 +212,16 @@ void ApiServer::Handle(http::Request&& request, http::Responder responder) {
     workers_->Post([this, req, responder] { PostNotification(*req, responder); });
     return;
   }
+  const std::string by_request = "/v1/notifications/by-request/";
+  if (path.rfind(by_request, 0) == 0 && request.method == "GET") {
+    auto id = engine_.store().NotificationIdForRequest(form::Decode(path.substr(by_request.size())));
+    if (!id) {
+      responder.Send(ApiError(404, "not_found", "no notification for that request id", "request_id"));
+      return;
+    }
+    GetNotification(*id, responder);
+    return;
+  }
   const std::string prefix = "/v1/notifications/";
   if (path.rfind(prefix, 0) == 0 && request.method == "GET") {
     GetNotification(form::Decode(path.substr(prefix.size())), responder);

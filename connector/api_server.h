@@ -1,6 +1,7 @@
 // The connector's own HTTP API (cpprestsdk listener behind common/http_server):
 //   POST /v1/notifications[?dry_run=true]  send (sender/admin key) → 202 + preflight
 //   GET  /v1/notifications/{id}            one notification with its recipients (read key)
+//   GET  /v1/notifications/by-request/{request_id}   the same, found by the caller's request id
 //   GET  /healthz                          liveness, no key
 //   GET  /metrics                          Prometheus text format, no key (no secrets in it)
 // Keys are sent as `Authorization: Bearer <key>` or `X-API-Key: <key>`.

@@ -2,7 +2,10 @@
 
 #include <chrono>
 
+#include <algorithm>
+
 #include "common/log.h"
+#include "common/time_util.h"
 
 namespace sfn::connector {
 
@@ -46,12 +49,17 @@ int TaskWriter::Settle() {
   }
 }
 
-int TaskWriter::FlushOnce() {
+int TaskWriter::FlushOnce(bool force) {
   if (Settle() < 0) return -1;
   int written = 0;
   while (!stopping_) {
     auto rows = store_.TasksToWrite(options_.batch);
     if (rows.empty()) break;
+    if (!force && rows.size() < options_.batch) {
+      int64_t oldest = rows.front().updated_ms;
+      for (const auto& r : rows) oldest = std::min(oldest, r.updated_ms);
+      if (timeutil::NowMillis() - oldest < options_.max_wait_ms) break;  // let the batch fill up
+    }
     std::vector<int64_t> ids;
     for (const auto& r : rows) ids.push_back(r.id);
     Status marked = store_.MarkTasksInFlight(ids);

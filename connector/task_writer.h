@@ -24,7 +24,10 @@ namespace sfn::connector {
 
 struct TaskWriterOptions {
   size_t batch = 200;            // records per Collections call (Salesforce's maximum)
-  int flush_interval_ms = 500;   // how often the queue is checked
+  int flush_interval_ms = 250;   // how often the queue is checked
+  // A partial batch waits until its oldest Task has waited this long, so a
+  // large send is written in full batches of 200 (API calls ≈ sends / 200).
+  int max_wait_ms = 1500;
   int backoff_ms = 2000;         // after a failed call
 };
 
@@ -44,8 +47,9 @@ class TaskWriter {
   ~TaskWriter();
   void Start();
   void Stop();
-  // One pass: settle in-flight batches, then write what is queued. Returns Tasks written.
-  int FlushOnce();
+  // One pass: settle in-flight batches, then write full batches, and a partial
+  // one when it waited long enough or `force`. Returns Tasks written (-1 on error).
+  int FlushOnce(bool force = false);
 
  private:
   void Loop();
