@@ -179,9 +179,6 @@ int RunDaemon(const Config& config) {
     engine_options.price_per_segment[cp.name] = cp.price_per_segment;
     senders[cp.name] = cp.sender;
   }
-  if (!config.http.public_url.empty()) {
-    engine_options.sender.status_callback_base = config.http.public_url + "/v1/webhooks/twilio/status";
-  }
 
   SalesforceResolverOptions resolver_options;
   resolver_options.contact_points = config.contact_points;
@@ -213,12 +210,13 @@ int RunDaemon(const Config& config) {
     return out;
   });
 
-  engine.Start();
   Status started = api.Start();
-  if (!started.ok()) {
-    engine.Stop();
-    return Fail("cannot start the HTTP API: " + started.message());
-  }
+  if (!started.ok()) return Fail("cannot start the HTTP API: " + started.message());
+  // Gateways post delivery status to the public URL; without one (local runs,
+  // tests) the address we actually listen on is used.
+  std::string public_url = config.http.public_url.empty() ? api.base_url() : config.http.public_url;
+  engine.SetStatusCallbackBase(public_url + "/v1/webhooks/twilio/status");
+  engine.Start();
 
   auto replay_store = salesforce::ReplayStore::Open(config.store_path);
   if (!replay_store.ok()) return Fail(replay_store.status().message());

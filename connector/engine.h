@@ -63,7 +63,10 @@ class Engine {
   void Start();
   void Stop();
 
+  // Where gateways post delivery status, e.g. https://sms.acme.com/v1/webhooks/twilio/status (before Start).
+  void SetStatusCallbackBase(const std::string& url) { sender_.SetStatusCallbackBase(url); }
   Store& store() { return store_; }
+  Transport& transport() { return transport_; }
   Preflight Summarize(const std::string& contact_point, const std::vector<RecipientPlan>& plans) const;
 
  private:

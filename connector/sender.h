@@ -50,6 +50,8 @@ class Sender {
   void Stop();
   // Signals that new recipients may be due.
   void Wake();
+  // Sets where gateways post delivery status (before Start).
+  void SetStatusCallbackBase(const std::string& url) { options_.status_callback_base = url; }
   // Reconciles every `sending` row now (used once at start-up, when no attempt can be in progress).
   void ReconcileAll();
   // One synchronous pass (for tests and the demo): release deferred, send what is due. Returns sends attempted.
