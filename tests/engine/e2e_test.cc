@@ -177,7 +177,8 @@ TEST_CASE("Salesforce API calls stay within ceil(N/2000)+ceil(N/200)+a small con
   WaitSettled(stack, id, std::chrono::seconds(120));
   int api_calls = 0;
   std::map<std::string, int> calls_by_path;
-  for (const auto& r : stack.OrgRequests()["requests"].GetArray()) {
+  auto requests = stack.OrgRequests();  // keep the document alive while iterating
+  for (const auto& r : requests["requests"].GetArray()) {
     if (r["seq"].GetInt64() > before && r["api_call"].GetBool()) {
       ++api_calls;
       calls_by_path[std::string(r["method"].GetString()) + " " + r["path"].GetString()]++;

@@ -1,0 +1,108 @@
+// kill -9 of the connector in the middle of a 2,000-recipient send, several
+// times; after the last restart every eligible recipient has exactly one SMS
+// at the gateway and exactly one Task in the org.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include "common/form.h"
+#include "stack.h"
+
+using namespace e2e;
+
+namespace {
+
+std::string Login(Stack& stack) {
+  auto r = stack.org->Send("POST", "/services/oauth2/token",
+                           "grant_type=password&client_id=sfnotify-local&client_secret=sfnotify-local-secret"
+                           "&username=integration%40sfnotify.demo&password=sfnotify-demo",
+                           {{"Content-Type", "application/x-www-form-urlencoded"}});
+  REQUIRE(r.status == 200);
+  return Json(r.body)["access_token"].GetString();
+}
+
+// Creates `count` consenting Leads with distinct valid US mobile numbers; returns their ids.
+std::vector<std::string> CreateLeads(Stack& stack, int count, int first_number) {
+  std::string token = Login(stack);
+  std::vector<std::string> ids;
+  for (int start = 0; start < count; start += 200) {
+    std::string body = R"({"allOrNone":true,"records":[)";
+    for (int i = start; i < std::min(count, start + 200); ++i) {
+      if (i > start) body += ",";
+      body += R"({"attributes":{"type":"Lead"},"LastName":"Load)" + std::to_string(i) +
+              R"(","FirstName":"Test","Company":"Load Co","SMS_Opt_In__c":true,"MobilePhone":"+1212)" +
+              std::to_string(first_number + i) + R"("})";
+    }
+    body += "]}";
+    auto r = stack.org->Send("POST", "/services/data/v62.0/composite/sobjects", body,
+                             {{"Authorization", "Bearer " + token}});
+    INFO(r.body.substr(0, 500));
+    REQUIRE(r.status == 200);
+    auto results = Json(r.body);
+    for (const auto& res : results.GetArray()) {
+      REQUIRE(res["success"].GetBool());
+      ids.push_back(res["id"].GetString());
+    }
+  }
+  return ids;
+}
+
+size_t MessageCount(Stack& stack) { return stack.Messages()["messages"].Size(); }
+
+}  // namespace
+
+TEST_CASE("kill -9 during a 2,000-recipient send, then restart: exactly one SMS and one Task each", "[e2e][crash]") {
+  StackOptions options;
+  options.mps = 400;
+  options.smsemu_args = {"--mps", "100000"};
+  Stack stack(options);
+  auto ids = CreateLeads(stack, 2000, 2000000);
+  REQUIRE(ids.size() == 2000);
+  stack.Publish("sender@sfnotify.demo", R"({"Request_Id__c":"crash-2000","Contact_Point__c":"Alerts",
+      "Message__c":"Service notice for {!Lead.FirstName}","Record_Ids__c":")" + Join(ids) + R"("})");
+
+  for (size_t threshold : {300u, 900u, 1500u}) {
+    bool reached = Stack::WaitUntil([&] { return MessageCount(stack) >= threshold; }, std::chrono::seconds(120));
+    INFO(stack.ConnectorLog());
+    REQUIRE(reached);
+    stack.KillConnector();
+    stack.StartConnector();
+  }
+  auto id = stack.WaitForNotification("crash-2000");
+  REQUIRE(!id.empty());
+  // Let everything settle: all sent, every Task written.
+  bool settled = Stack::WaitUntil(
+      [&] {
+        auto doc = Json(stack.Api("GET", "/v1/notifications/" + id).body);
+        if (std::string(doc["status"].GetString()) != "done") return false;
+        for (const auto& r : doc["recipients"].GetArray()) {
+          if (std::string(r["task_state"].GetString()) != "written") return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(180));
+  INFO(stack.ConnectorLog());
+  REQUIRE(settled);
+
+  std::map<std::string, int> sms_per_phone;
+  auto messages = stack.Messages();  // keep the document alive while iterating
+  for (const auto& m : messages["messages"].GetArray()) sms_per_phone[m["to"].GetString()]++;
+  std::map<std::string, int> tasks_per_who;
+  auto tasks = stack.Records("Task");
+  for (const auto& t : tasks["records"].GetArray()) {
+    if (t["WhoId"].IsString()) tasks_per_who[t["WhoId"].GetString()]++;
+  }
+  CHECK(sms_per_phone.size() == 2000);
+  int duplicates = 0, missing_tasks = 0, extra_tasks = 0;
+  for (const auto& [phone, n] : sms_per_phone) duplicates += n > 1;
+  for (const auto& lead : ids) {
+    int n = tasks_per_who[lead];
+    missing_tasks += n == 0;
+    extra_tasks += n > 1;
+  }
+  CHECK(duplicates == 0);
+  CHECK(missing_tasks == 0);
+  CHECK(extra_tasks == 0);
+}
