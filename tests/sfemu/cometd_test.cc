@@ -13,6 +13,7 @@
 #include "common/http_client.h"
 #include "common/http_server.h"
 #include "common/json.h"
+#include "sfemu_fixture.h"
 #include "support/test_env.h"
 
 namespace {
@@ -91,7 +92,9 @@ class BayeuxClient {
  public:
   explicit BayeuxClient(const Harness& h, std::string token = kGoodToken,
                         std::string path = "/cometd/62.0")
-      : http_(h.server->base_url(), Options()), token_(std::move(token)), path_(std::move(path)) {}
+      : BayeuxClient(h.server->base_url(), std::move(token), std::move(path)) {}
+  BayeuxClient(const std::string& base_url, std::string token, std::string path = "/cometd/62.0")
+      : http_(base_url, Options()), token_(std::move(token)), path_(std::move(path)) {}
 
   struct Answer {
     int status = 0;
@@ -622,4 +625,116 @@ TEST_CASE("cometd forgets clients that stay away longer than max_idle_ms", "[com
   REQUIRE(h.endpoint->ActiveClients() == 1);
   REQUIRE(Eventually([&] { return h.endpoint->ActiveClients() == 0; }));
   CHECK(Error(client.Connect()) == "403::Unknown client");
+}
+
+// ---- End to end through the real sfemu binary: OAuth token, REST publish, CometD receive ----
+
+namespace {
+
+std::string RestPublish(const sfemu_test::Sfemu& emu, const std::string& token,
+                        const std::string& request_id) {
+  auto r = emu.Api("POST", "/sobjects/Outbound_Notification__e", token,
+                   R"({"Request_Id__c":")" + request_id +
+                       R"(","Contact_Point__c":"Main","Template__c":"Appointment_Reminder",)"
+                       R"("Record_Ids__c":"00Q5g0000000001EAA"})");
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  return r.body;
+}
+
+}  // namespace
+
+TEST_CASE("sfemu binary: REST-published events reach a CometD subscriber", "[cometd][e2e]") {
+  sfemu_test::Sfemu emu;
+  std::string token = emu.Login();
+  RestPublish(emu, token, "rest-1");
+
+  BayeuxClient client(emu.url(), token);
+  auto events = client.Start("-2");
+  REQUIRE(RequestIds(events) == Ids{"rest-1"});
+
+  // A held connect is released by the next REST publish, with the publisher as CreatedById.
+  auto pending = client.ConnectAsync();
+  RestPublish(emu, token, "rest-2");
+  auto answer = BayeuxClient::Finish(pending.get());
+  while (BayeuxClient::Events(answer).empty()) answer = client.Connect();
+  CHECK(RequestIds(BayeuxClient::Events(answer)) == Ids{"rest-2"});
+  const auto& payload = answer.body[0]["data"]["payload"];
+  CHECK(std::string(payload["CreatedById"].GetString()).rfind("005", 0) == 0);
+  CHECK(std::string(payload["Contact_Point__c"].GetString()) == "Main");
+  CHECK(payload["CreatedDate"].IsString());
+
+  // The publish hook goes through the same bus.
+  auto hook = emu.Send("POST", "/__emulator/publish",
+                       R"({"channel":"/event/Outbound_Notification__e",)"
+                       R"("user":"sender@sfnotify.demo","payload":{"Request_Id__c":"hook-1"}})");
+  INFO(hook.body);
+  REQUIRE(hook.status == 201);
+  int64_t hook_replay = sfemu_test::Parse(hook.body)["replayId"].GetInt64();
+  auto hooked = BayeuxClient::Events(client.Connect());
+  REQUIRE(RequestIds(hooked) == Ids{"hook-1"});
+  CHECK(hooked[0].replay_id == hook_replay);
+  CHECK(hooked[0].replay_id > events[0].replay_id + 1);
+
+  // CometD requests are not API calls.
+  auto log = sfemu_test::Parse(emu.Send("GET", "/__emulator/requests").body);
+  bool saw_cometd = false;
+  for (const auto& r : log["requests"].GetArray()) {
+    if (std::string(r["path"].GetString()).rfind("/cometd/", 0) != 0) continue;
+    saw_cometd = true;
+    CHECK_FALSE(r["api_call"].GetBool());
+  }
+  CHECK(saw_cometd);
+}
+
+TEST_CASE("sfemu binary: expired tokens and dropped sessions, then an exact resume",
+          "[cometd][e2e]") {
+  sfemu_test::Sfemu emu;
+  std::string token = emu.Login();
+  BayeuxClient client(emu.url(), token);
+  client.Start("-1");
+  RestPublish(emu, token, "a");
+  auto first = BayeuxClient::Events(client.Connect());
+  REQUIRE(RequestIds(first) == Ids{"a"});
+
+  REQUIRE(emu.Send("POST", "/__emulator/expire-tokens").status == 200);
+  auto refused = client.Connect();
+  CHECK(Error(refused) == "401::Authentication invalid");
+  CHECK(std::string(refused.body[0]["advice"]["reconnect"].GetString()) == "none");
+  auto denied = client.Handshake();
+  CHECK(Error(denied) == "403::Handshake denied");
+
+  token = emu.Login();
+  RestPublish(emu, token, "b");
+  REQUIRE(emu.Send("POST", "/__emulator/cometd/drop-sessions").status == 200);
+  BayeuxClient fresh(emu.url(), token);
+  fresh.set_cookie(client.cookie());
+  REQUIRE(fresh.Handshake().body[0]["successful"].GetBool());
+  auto gone = client.Post("[" + client.ConnectMessage() + "]");  // the old clientId
+  CHECK(Error(gone) == "401::Authentication invalid");           // old token checked first
+
+  RestPublish(emu, token, "c");
+  auto sub = fresh.Subscribe(kChannel, std::to_string(first.back().replay_id));
+  REQUIRE(sub.body[0]["successful"].GetBool());
+  CHECK(RequestIds(BayeuxClient::Events(fresh.Connect())) == Ids{"b", "c"});
+}
+
+TEST_CASE("sfemu binary: events survive a restart on the same --state file", "[cometd][e2e]") {
+  sfn::test::TempDir dir;
+  std::string state = dir.File("org.sqlite");
+  int64_t first_id = 0;
+  {
+    sfemu_test::Sfemu emu({"--state", state});
+    std::string token = emu.Login();
+    RestPublish(emu, token, "p1");
+    RestPublish(emu, token, "p2");
+    BayeuxClient client(emu.url(), token);
+    auto events = client.Start("-2");
+    REQUIRE(RequestIds(events) == Ids{"p1", "p2"});
+    first_id = events[0].replay_id;
+    CHECK(emu.process().Stop() == 0);
+  }
+  sfemu_test::Sfemu again({"--state", state});
+  BayeuxClient client(again.url(), again.Login());
+  CHECK(RequestIds(client.Start(std::to_string(first_id))) == Ids{"p2"});
 }
