@@ -2,10 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
-#include "common/json.h"
 #include "common/log.h"
 #include "common/signals.h"
 #include "connector/api_server.h"
@@ -13,13 +10,11 @@
 #include "connector/event_intake.h"
 #include "connector/salesforce_resolver.h"
 #include "connector/salesforce_task_sink.h"
-#include "connector/sandbox_transport.h"
 #include "connector/task_writer.h"
-#include "connector/twilio_transport.h"
+#include "connector/wiring.h"
 #include "mapping/field_mapping.h"
 #include "salesforce/connection.h"
 #include "salesforce/oauth.h"
-#include "salesforce/query.h"
 #include "salesforce/replay_store.h"
 #include "salesforce/streaming.h"
 
@@ -30,98 +25,6 @@ namespace {
 int Fail(const std::string& message) {
   std::fprintf(stderr, "sfnotify: %s\n", message.c_str());
   return 1;
-}
-
-Result<std::string> ReadSecretEnv(const std::string& variable, const std::string& what) {
-  if (variable.empty()) return Status::InvalidArgument(what + ": no environment variable configured");
-  const char* value = std::getenv(variable.c_str());
-  if (!value || !*value) return Status::InvalidArgument(what + ": environment variable " + variable + " is not set");
-  return std::string(value);
-}
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidArgument(path + ": cannot read file");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Result<std::shared_ptr<salesforce::TokenSource>> MakeTokenSource(const SalesforceOptions& sf) {
-  salesforce::OAuthOptions base;
-  base.login_url = sf.login_url;
-  base.client_id = sf.client_id;
-  if (!sf.client_secret_env.empty()) {
-    auto secret = ReadSecretEnv(sf.client_secret_env, "salesforce.client_secret_env");
-    if (!secret.ok()) return secret.status();
-    base.client_secret = *secret;
-  }
-  if (sf.auth_flow == "jwt") {
-    salesforce::JwtBearerOptions o;
-    static_cast<salesforce::OAuthOptions&>(o) = base;
-    o.username = sf.username;
-    auto key = ReadFile(sf.private_key_file);
-    if (!key.ok()) return Status::InvalidArgument("salesforce.private_key_file: " + key.status().message());
-    o.private_key_pem = *key;
-    return std::shared_ptr<salesforce::TokenSource>(std::make_shared<salesforce::JwtBearerTokenSource>(o));
-  }
-  if (sf.auth_flow == "client_credentials") {
-    return std::shared_ptr<salesforce::TokenSource>(std::make_shared<salesforce::ClientCredentialsTokenSource>(base));
-  }
-  if (sf.auth_flow == "password") {
-    salesforce::PasswordOptions o;
-    static_cast<salesforce::OAuthOptions&>(o) = base;
-    o.username = sf.username;
-    auto password = ReadSecretEnv("SFNOTIFY_SF_PASSWORD", "password flow");
-    if (!password.ok()) return password.status();
-    o.password = *password;
-    return std::shared_ptr<salesforce::TokenSource>(std::make_shared<salesforce::PasswordTokenSource>(o));
-  }
-  salesforce::RefreshTokenOptions o;
-  static_cast<salesforce::OAuthOptions&>(o) = base;
-  auto token = ReadSecretEnv("SFNOTIFY_SF_REFRESH_TOKEN", "refresh_token flow");
-  if (!token.ok()) return token.status();
-  o.refresh_token = *token;
-  return std::shared_ptr<salesforce::TokenSource>(std::make_shared<salesforce::RefreshTokenSource>(o));
-}
-
-// Loads SMS_Field_Mapping__mdt and SMS_Template__mdt over REST, selecting the
-// fields the org's describe says exist.
-Result<mapping::FieldMapping> LoadMappingFromMetadata(salesforce::Connection& connection) {
-  auto records_of = [&](const std::string& type, std::vector<std::string> wanted) -> Result<std::string> {
-    auto describe = connection.CallJson("GET", "/sobjects/" + type + "/describe");
-    if (!describe.ok()) return describe.status();
-    std::vector<std::string> fields;
-    for (const auto& f : (*describe)["fields"].GetArray()) {
-      std::string name = f["name"].GetString();
-      for (const auto& w : wanted) {
-        if (w == name) fields.push_back(name);
-      }
-    }
-    std::string soql = "SELECT ";
-    for (size_t i = 0; i < fields.size(); ++i) soql += (i ? ", " : "") + fields[i];
-    soql += " FROM " + type;
-    std::string all = "[";
-    bool first = true;
-    Status s = salesforce::ForEachRecord(connection, soql, [&](const rapidjson::Value& rec) {
-      if (!first) all += ",";
-      first = false;
-      all += json::Serialize(rec);
-      return Status::Ok();
-    });
-    if (!s.ok()) return s;
-    return all + "]";
-  };
-  auto mappings = records_of("SMS_Field_Mapping__mdt",
-                             {"DeveloperName", "MasterLabel", "Object__c", "Phone_Fields__c", "Opt_In_Field__c",
-                              "Opt_In_Value__c", "Opt_Out_Field__c", "Opt_Out_Value__c", "Time_Zone_Field__c",
-                              "Template_Fields__c", "Task_Subject__c", "Task_Status__c", "Task_Priority__c",
-                              "Task_Type__c", "Task_Subtype__c", "Task_Owner__c", "Task_Description__c",
-                              "Reply_Task_Subject__c"});
-  if (!mappings.ok()) return mappings.status();
-  auto templates = records_of("SMS_Template__mdt", {"DeveloperName", "MasterLabel", "Object__c", "Body__c"});
-  if (!templates.ok()) return templates.status();
-  return mapping::FieldMapping::FromMetadata(*mappings, *templates);
 }
 
 bool ParseListen(const std::string& listen, std::string* host, int* port) {
@@ -153,23 +56,12 @@ int RunDaemon(const Config& config) {
   Status connected = connection.Connect();
   if (!connected.ok()) return Fail("cannot log in to Salesforce: " + connected.message());
 
-  Result<mapping::FieldMapping> field_mapping =
-      config.mapping_source == "metadata" ? LoadMappingFromMetadata(connection)
-                                          : mapping::FieldMapping::LoadFile(config.mapping_file);
+  auto field_mapping = LoadMapping(config, connection);
   if (!field_mapping.ok()) return Fail("mapping error: " + field_mapping.status().message());
 
-  std::unique_ptr<Transport> transport;
-  if (config.gateway.type == "twilio") {
-    auto token = ReadSecretEnv(config.gateway.auth_token_env, "gateway.auth_token_env");
-    if (!token.ok()) return Fail("config error: " + config.path + ": " + token.status().message());
-    TwilioOptions options;
-    options.base_url = config.gateway.base_url;
-    options.account_sid = config.gateway.account_sid;
-    options.auth_token = *token;
-    transport = std::make_unique<TwilioTransport>(options);
-  } else {
-    transport = std::make_unique<SandboxTransport>();
-  }
+  auto transport_or = MakeTransport(config.gateway);
+  if (!transport_or.ok()) return Fail("config error: " + config.path + ": " + transport_or.status().message());
+  std::unique_ptr<Transport> transport = std::move(transport_or.value());
 
   EngineOptions engine_options;
   std::map<std::string, std::string> senders;
