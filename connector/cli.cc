@@ -6,6 +6,7 @@
 #include <string>
 
 #include "connector/config.h"
+#include "connector/commands.h"
 #include "connector/daemon.h"
 #include "connector/demo.h"
 
@@ -18,6 +19,9 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run --config FILE      run the connector\n"
     "  demo                   run the full flow against local emulators\n"
+    "  doctor --config FILE   check config, login, event channel, mapping, gateway, store\n"
+    "  mapping validate --config FILE   check every mapped field against the org\n"
+    "  send [options]         send through a running connector (sfnotify send --help)\n"
     "  version                print the version\n";
 
 std::string BinDir(const std::string& argv0) {
@@ -26,21 +30,6 @@ std::string BinDir(const std::string& argv0) {
   std::string exe = n > 0 ? std::string(buf, static_cast<size_t>(n)) : argv0;
   size_t slash = exe.rfind('/');
   return slash == std::string::npos ? "." : exe.substr(0, slash);
-}
-
-// Finds "--name VALUE" or "--name=VALUE".
-bool FlagValue(const std::vector<std::string>& args, const std::string& name, std::string* value) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == name && i + 1 < args.size()) {
-      *value = args[i + 1];
-      return true;
-    }
-    if (args[i].rfind(name + "=", 0) == 0) {
-      *value = args[i].substr(name.size() + 1);
-      return true;
-    }
-  }
-  return false;
 }
 
 int Run(const std::vector<std::string>& args) {
@@ -72,6 +61,11 @@ int RunCli(const std::string& argv0, const std::vector<std::string>& args) {
   }
   if (command == "run") return Run(rest);
   if (command == "demo") return RunDemo(BinDir(argv0));
+  if (command == "doctor") return RunDoctor(rest);
+  if (command == "send") return RunSend(rest);
+  if (command == "mapping" && !rest.empty() && rest[0] == "validate") {
+    return RunMappingValidate(std::vector<std::string>(rest.begin() + 1, rest.end()));
+  }
   std::fprintf(stderr, "sfnotify: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }

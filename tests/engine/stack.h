@@ -169,6 +169,7 @@ class Stack {
   std::unique_ptr<Http> org, gateway, api;
   const sfn::test::TempDir& dir() const { return dir_; }
   const std::string& org_url() const { return sfemu_.url; }
+  const std::string& config_path() const { return config_path_; }
   const std::string& gateway_url() const { return smsemu_.url; }
 
  private:
