@@ -116,19 +116,44 @@ void ReadSalesforce(Reader& r, const rapidjson::Value& root, SalesforceOptions* 
   }
 }
 
+void ReadQuiqGateway(Reader& r, const rapidjson::Value& obj, QuiqGatewayOptions* quiq) {
+  const std::string p = "gateway";
+  r.String(obj, p, "identity", &quiq->identity, true);
+  r.String(obj, p, "secret_env", &quiq->secret_env, false);
+  r.String(obj, p, "api", &quiq->api, false);
+  if (r.ok()) r.OneOf(p + ".api", quiq->api, {"notify", "send-notifications"});
+  r.String(obj, p, "topic", &quiq->topic, false);
+  r.String(obj, p, "webhook_secret_env", &quiq->webhook_secret_env, false);
+  double batch_size = quiq->batch_size, linger = quiq->batch_linger_ms, timeout = quiq->timeout_ms;
+  r.Number(obj, p, "batch_size", &batch_size);
+  r.Number(obj, p, "batch_linger_ms", &linger);
+  r.Number(obj, p, "timeout_ms", &timeout);
+  if (r.ok() && (batch_size < 1 || batch_size > 1000)) r.Fail(p + ".batch_size", "must be between 1 and 1000");
+  if (r.ok() && (linger < 0 || linger > 10000)) r.Fail(p + ".batch_linger_ms", "must be between 0 and 10000");
+  if (r.ok() && timeout < 100) r.Fail(p + ".timeout_ms", "must be at least 100");
+  quiq->batch_size = static_cast<int>(batch_size);
+  quiq->batch_linger_ms = static_cast<int>(linger);
+  quiq->timeout_ms = static_cast<int>(timeout);
+}
+
 void ReadGateway(Reader& r, const rapidjson::Value& root, GatewayOptions* gw) {
   const auto* obj = r.Object(root, "", "gateway", false);
   if (!obj) return;
   const std::string p = "gateway";
   r.String(*obj, p, "type", &gw->type, false);
-  if (r.ok()) r.OneOf(p + ".type", gw->type, {"sandbox", "twilio"});
+  if (r.ok()) r.OneOf(p + ".type", gw->type, {"sandbox", "twilio", "quiq"});
   bool twilio = gw->type == "twilio";
-  r.String(*obj, p, "base_url", &gw->base_url, twilio);
+  r.String(*obj, p, "base_url", &gw->base_url, twilio || gw->type == "quiq");
   r.String(*obj, p, "account_sid", &gw->account_sid, twilio);
   r.String(*obj, p, "auth_token_env", &gw->auth_token_env, false);
+  double reconcile_after_ms = gw->reconcile_after_ms;
+  r.Number(*obj, p, "reconcile_after_ms", &reconcile_after_ms);
+  if (r.ok() && reconcile_after_ms < 0) r.Fail(p + ".reconcile_after_ms", "must not be negative");
+  gw->reconcile_after_ms = static_cast<int>(reconcile_after_ms);
+  if (r.ok() && gw->type == "quiq") ReadQuiqGateway(r, *obj, &gw->quiq);
 }
 
-void ReadContactPoints(Reader& r, const rapidjson::Value& root, std::vector<ContactPoint>* out) {
+void ReadContactPoints(Reader& r, const rapidjson::Value& root, std::vector<ContactPoint>* out, bool quiq) {
   auto it = root.FindMember("contact_points");
   if (it == root.MemberEnd()) return r.Fail("contact_points", "required field is missing");
   if (!it->value.IsArray() || it->value.Empty()) return r.Fail("contact_points", "must be a non-empty array");
@@ -149,6 +174,7 @@ void ReadContactPoints(Reader& r, const rapidjson::Value& root, std::vector<Cont
     r.Number(item, p, "segment_budget", &budget);
     cp.segment_budget = static_cast<int>(budget);
     r.Number(item, p, "price_per_segment", &cp.price_per_segment);
+    r.String(item, p, "quiq_contact_point", &cp.quiq_contact_point, quiq);
     if (r.ok() && budget < 0) r.Fail(p + ".segment_budget", "must not be negative");
     if (r.ok() && cp.max_messages_per_second <= 0) r.Fail(p + ".max_messages_per_second", "must be positive");
     if (r.ok() && !names.insert(cp.name).second) r.Fail(p + ".name", "duplicate contact point '" + cp.name + "'");
@@ -190,7 +216,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   config.path = origin;
   ReadSalesforce(r, root, &config.salesforce);
   if (r.ok()) ReadGateway(r, root, &config.gateway);
-  if (r.ok()) ReadContactPoints(r, root, &config.contact_points);
+  if (r.ok()) ReadContactPoints(r, root, &config.contact_points, config.gateway.type == "quiq");
   if (r.ok()) {
     if (const auto* store = r.Object(root, "", "store", false)) {
       r.String(*store, "store", "path", &config.store_path, true);

@@ -23,11 +23,26 @@ struct SalesforceOptions {
   bool verify_tls = true;                                  // off only for loopback tests
 };
 
+// Quiq's notification API (gateway.type "quiq"; fields read from the same
+// "gateway" object; docs/quiq.md).
+struct QuiqGatewayOptions {
+  std::string identity;                        // required: app token identity (Basic user)
+  std::string secret_env = "QUIQ_APP_SECRET";  // env var with the app token secret
+  std::string api = "notify";                  // notify | send-notifications
+  std::string topic = "default";               // notify: outbound topic
+  int batch_size = 50;                         // notifications per bulk call (1-1000)
+  int batch_linger_ms = 25;                    // how long a bulk call waits to fill up
+  int timeout_ms = 15000;                      // per bulk call; past it the outcome is unknown → reconciled
+  std::string webhook_secret_env = "QUIQ_WEBHOOK_SECRET";  // shared secret of POST /v1/webhooks/quiq
+};
+
 struct GatewayOptions {
-  std::string type = "sandbox";    // sandbox | twilio
-  std::string base_url;            // twilio: e.g. https://api.twilio.com
+  std::string type = "sandbox";    // sandbox | twilio | quiq
+  std::string base_url;            // twilio: e.g. https://api.twilio.com; quiq: https://{tenant}.goquiq.com
   std::string account_sid;         // twilio: AC...
   std::string auth_token_env = "TWILIO_AUTH_TOKEN";  // env var with the auth token
+  int reconcile_after_ms = 30000;  // a send whose outcome is unknown is reconciled after this long
+  QuiqGatewayOptions quiq;
 };
 
 struct ContactPoint {
@@ -39,6 +54,7 @@ struct ContactPoint {
   std::string default_time_zone = "America/New_York";
   int segment_budget = 0;           // max segments per notification (all recipients); 0 = no limit
   double price_per_segment = 0.0;   // for cost estimates and usage reports
+  std::string quiq_contact_point;   // quiq gateway: the Quiq contact point id to send from (required there)
 };
 
 struct ApiKey {

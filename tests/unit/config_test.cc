@@ -60,3 +60,49 @@ TEST_CASE("an unreadable config file is reported with its path", "[config]") {
   REQUIRE_FALSE(config.ok());
   CHECK(config.status().message().rfind("/nonexistent/sfnotify.json: cannot read file", 0) == 0);
 }
+
+TEST_CASE("a quiq gateway needs its identity, base URL and a Quiq contact point per contact point", "[config]") {
+  const std::string sf =
+      R"("salesforce": {"login_url": "https://x", "client_id": "a", "username": "u", "private_key_file": "k"},
+         "mapping_file": "m.json",)";
+  auto ok = ParseConfig("{" + sf + R"(
+    "gateway": {"type": "quiq", "base_url": "https://acme.goquiq.com", "identity": "app-1",
+                "api": "send-notifications", "batch_size": 100, "reconcile_after_ms": 500},
+    "contact_points": [{"name": "Main", "sender": "+15005550006", "quiq_contact_point": "default"}]})",
+                        "cfg.json");
+  REQUIRE(ok.ok());
+  CHECK(ok->gateway.type == "quiq");
+  CHECK(ok->gateway.quiq.identity == "app-1");
+  CHECK(ok->gateway.quiq.secret_env == "QUIQ_APP_SECRET");
+  CHECK(ok->gateway.quiq.webhook_secret_env == "QUIQ_WEBHOOK_SECRET");
+  CHECK(ok->gateway.quiq.api == "send-notifications");
+  CHECK(ok->gateway.quiq.batch_size == 100);
+  CHECK(ok->gateway.quiq.batch_linger_ms == 25);
+  CHECK(ok->gateway.reconcile_after_ms == 500);
+  CHECK(ok->contact_points[0].quiq_contact_point == "default");
+
+  auto no_cp = ParseConfig("{" + sf + R"(
+    "gateway": {"type": "quiq", "base_url": "https://acme.goquiq.com", "identity": "app-1"},
+    "contact_points": [{"name": "Main", "sender": "+15005550006"}]})",
+                           "cfg.json");
+  CHECK(no_cp.status().message() == "cfg.json: contact_points[0].quiq_contact_point: required field is missing");
+
+  auto bad_api = ParseConfig("{" + sf + R"(
+    "gateway": {"type": "quiq", "base_url": "https://acme.goquiq.com", "identity": "app-1", "api": "sms"},
+    "contact_points": [{"name": "Main", "sender": "+1", "quiq_contact_point": "default"}]})",
+                             "cfg.json");
+  CHECK(bad_api.status().message().find("gateway.api: 'sms' is not one of: notify, send-notifications") !=
+        std::string::npos);
+
+  auto no_identity = ParseConfig("{" + sf + R"(
+    "gateway": {"type": "quiq", "base_url": "https://acme.goquiq.com"},
+    "contact_points": [{"name": "Main", "sender": "+1", "quiq_contact_point": "default"}]})",
+                                 "cfg.json");
+  CHECK(no_identity.status().message() == "cfg.json: gateway.identity: required field is missing");
+
+  auto big_batch = ParseConfig("{" + sf + R"(
+    "gateway": {"type": "quiq", "base_url": "https://acme.goquiq.com", "identity": "a", "batch_size": 5000},
+    "contact_points": [{"name": "Main", "sender": "+1", "quiq_contact_point": "default"}]})",
+                               "cfg.json");
+  CHECK(big_batch.status().message() == "cfg.json: gateway.batch_size: must be between 1 and 1000");
+}
