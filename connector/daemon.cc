@@ -64,6 +64,7 @@ int RunDaemon(const Config& config) {
   std::unique_ptr<Transport> transport = std::move(transport_or.value());
 
   EngineOptions engine_options;
+  engine_options.sender.reconcile_after_ms = config.gateway.reconcile_after_ms;
   std::map<std::string, std::string> senders;
   for (const auto& cp : config.contact_points) {
     engine_options.sender.rate_per_contact_point[cp.name] = cp.max_messages_per_second;
