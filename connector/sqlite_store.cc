@@ -6,6 +6,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <mutex>
+#include <set>
 
 #include "common/crypto.h"
 #include "common/time_util.h"
@@ -109,6 +110,7 @@ CREATE INDEX IF NOT EXISTS recipients_sid ON recipients(gateway_sid) WHERE gatew
 CREATE INDEX IF NOT EXISTS recipients_phone ON recipients(phone_e164, contact_point, last_attempt_ms);
 CREATE INDEX IF NOT EXISTS recipients_task ON recipients(task_state) WHERE task_state IN ('pending','in_flight');
 CREATE INDEX IF NOT EXISTS recipients_record ON recipients(record_id);
+CREATE INDEX IF NOT EXISTS recipients_open ON recipients(notification_id, state);
 CREATE TABLE IF NOT EXISTS history (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   notification_id TEXT NOT NULL,
@@ -355,83 +357,31 @@ class SqliteStore final : public Store {
   }
 
   Result<bool> BeginAttempt(int64_t recipient_id, int64_t now_ms) override {
-    return Write<bool>([&]() -> Result<bool> {
-      SQLite::Statement u(db_,
-                          "UPDATE recipients SET state='sending', state_rank=?, attempts=attempts+1, "
-                          "last_attempt_ms=?, updated_ms=? WHERE id=? AND state='pending'");
-      u.bind(1, StateRank(RecipientState::kSending));
-      u.bind(2, now_ms);
-      u.bind(3, now_ms);
-      u.bind(4, recipient_id);
-      if (u.exec() != 1) return false;
-      InsertHistory({0, NotificationOf(recipient_id), recipient_id, now_ms, "state", "sending", ""});
-      return true;
+    return Write<bool>([&]() -> Result<bool> { return BeginAttemptLocked(recipient_id, now_ms); });
+  }
+
+  Result<std::vector<int64_t>> BeginAttempts(const std::vector<int64_t>& ids, int64_t now_ms) override {
+    return Write<std::vector<int64_t>>([&]() -> Result<std::vector<int64_t>> {
+      std::vector<int64_t> claimed;
+      for (int64_t id : ids) {
+        if (BeginAttemptLocked(id, now_ms)) claimed.push_back(id);
+      }
+      return claimed;
+    });
+  }
+
+  Status RecordAttempts(const std::vector<std::pair<int64_t, AttemptResult>>& results, int64_t now_ms) override {
+    return WriteStatus([&]() {
+      std::set<std::string> notifications;
+      for (const auto& [id, result] : results) notifications.insert(RecordAttemptLocked(id, result, now_ms));
+      for (const auto& nid : notifications) CompleteIfFinishedLocked(nid, now_ms);
+      return Status::Ok();
     });
   }
 
   Status RecordAttempt(int64_t recipient_id, const AttemptResult& result, int64_t now_ms) override {
     return WriteStatus([&]() {
-      std::string nid = NotificationOf(recipient_id);
-      switch (result.kind) {
-        case AttemptResult::Kind::kAccepted: {
-          RecipientState state = StateForGatewayStatus(result.gateway_status).value_or(RecipientState::kAccepted);
-          if (StateRank(state) < StateRank(RecipientState::kAccepted)) state = RecipientState::kAccepted;
-          SQLite::Statement u(db_,
-                              "UPDATE recipients SET state=?, state_rank=?, gateway_sid=?, "
-                              "segments=CASE WHEN ?>0 THEN ? ELSE segments END, task_state='pending', updated_ms=? "
-                              "WHERE id=? AND state='sending'");
-          u.bind(1, RecipientStateName(state));
-          u.bind(2, StateRank(state));
-          u.bind(3, result.sid);
-          u.bind(4, result.segments);
-          u.bind(5, result.segments);
-          u.bind(6, now_ms);
-          u.bind(7, recipient_id);
-          if (u.exec() == 1) {
-            InsertHistory({0, nid, recipient_id, now_ms, "state", RecipientStateName(state), "sid=" + result.sid});
-          }
-          break;
-        }
-        case AttemptResult::Kind::kRejected: {
-          SQLite::Statement u(db_,
-                              "UPDATE recipients SET state='failed', state_rank=?, error_code=?, reason=?, "
-                              "updated_ms=? WHERE id=? AND state='sending'");
-          u.bind(1, StateRank(RecipientState::kFailed));
-          u.bind(2, result.error_code);
-          u.bind(3, "gateway_" + std::to_string(result.error_code));
-          u.bind(4, now_ms);
-          u.bind(5, recipient_id);
-          if (u.exec() == 1) {
-            InsertHistory({0, nid, recipient_id, now_ms, "state", "failed",
-                           "code=" + std::to_string(result.error_code) + " " + result.error_message});
-          }
-          if (result.suppress_number) {
-            auto row = GetRecipientLocked(recipient_id);
-            if (row) AddSuppressionLocked(row->plan.phone_e164, row->contact_point, "gateway_opt_out", now_ms);
-          }
-          break;
-        }
-        case AttemptResult::Kind::kRetry: {
-          SQLite::Statement u(db_,
-                              "UPDATE recipients SET state='pending', state_rank=0, next_attempt_ms=?, updated_ms=? "
-                              "WHERE id=? AND state='sending'");
-          u.bind(1, static_cast<int64_t>(result.retry_at_ms));
-          u.bind(2, now_ms);
-          u.bind(3, recipient_id);
-          if (u.exec() == 1) {
-            InsertHistory({0, nid, recipient_id, now_ms, "state", "pending",
-                           "retry: " + result.error_message});
-          }
-          break;
-        }
-        case AttemptResult::Kind::kUnknown: {
-          // Stays in `sending`; the reconciler decides. Record that it happened.
-          InsertHistory({0, nid, recipient_id, now_ms, "attempt", "sending",
-                         "outcome unknown: " + result.error_message});
-          break;
-        }
-      }
-      CompleteIfFinishedLocked(nid, now_ms);
+      CompleteIfFinishedLocked(RecordAttemptLocked(recipient_id, result, now_ms), now_ms);
       return Status::Ok();
     });
   }
@@ -698,6 +648,97 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  bool BeginAttemptLocked(int64_t recipient_id, int64_t now_ms) {
+    SQLite::Statement u(db_,
+                        "UPDATE recipients SET state='sending', state_rank=?, attempts=attempts+1, "
+                        "last_attempt_ms=?, updated_ms=? WHERE id=? AND state='pending'");
+    u.bind(1, StateRank(RecipientState::kSending));
+    u.bind(2, now_ms);
+    u.bind(3, now_ms);
+    u.bind(4, recipient_id);
+    if (u.exec() != 1) return false;
+    InsertHistory({0, NotificationOf(recipient_id), recipient_id, now_ms, "state", "sending", ""});
+    return true;
+  }
+
+  // Returns the recipient's notification id (for the caller's completion check).
+  std::string RecordAttemptLocked(int64_t recipient_id, const AttemptResult& result, int64_t now_ms) {
+    std::string nid = NotificationOf(recipient_id);
+    switch (result.kind) {
+      case AttemptResult::Kind::kAccepted: {
+        RecipientState state = StateForGatewayStatus(result.gateway_status).value_or(RecipientState::kAccepted);
+        if (StateRank(state) < StateRank(RecipientState::kAccepted)) state = RecipientState::kAccepted;
+        SQLite::Statement u(db_,
+                            "UPDATE recipients SET state=?, state_rank=?, gateway_sid=?, "
+                            "segments=CASE WHEN ?>0 THEN ? ELSE segments END, task_state='pending', updated_ms=? "
+                            "WHERE id=? AND state='sending'");
+        u.bind(1, RecipientStateName(state));
+        u.bind(2, StateRank(state));
+        u.bind(3, result.sid);
+        u.bind(4, result.segments);
+        u.bind(5, result.segments);
+        u.bind(6, now_ms);
+        u.bind(7, recipient_id);
+        if (u.exec() == 1) {
+          InsertHistory({0, nid, recipient_id, now_ms, "state", RecipientStateName(state), "sid=" + result.sid});
+        }
+        break;
+      }
+      case AttemptResult::Kind::kRejected: {
+        SQLite::Statement u(db_,
+                            "UPDATE recipients SET state='failed', state_rank=?, error_code=?, reason=?, "
+                            "updated_ms=? WHERE id=? AND state='sending'");
+        u.bind(1, StateRank(RecipientState::kFailed));
+        u.bind(2, result.error_code);
+        u.bind(3, "gateway_" + std::to_string(result.error_code));
+        u.bind(4, now_ms);
+        u.bind(5, recipient_id);
+        if (u.exec() == 1) {
+          InsertHistory({0, nid, recipient_id, now_ms, "state", "failed",
+                         "code=" + std::to_string(result.error_code) + " " + result.error_message});
+        }
+        if (result.suppress_number) {
+          auto row = GetRecipientLocked(recipient_id);
+          if (row) AddSuppressionLocked(row->plan.phone_e164, row->contact_point, "gateway_opt_out", now_ms);
+        }
+        break;
+      }
+      case AttemptResult::Kind::kRetry: {
+        SQLite::Statement u(db_,
+                            "UPDATE recipients SET state='pending', state_rank=0, next_attempt_ms=?, updated_ms=? "
+                            "WHERE id=? AND state='sending'");
+        u.bind(1, static_cast<int64_t>(result.retry_at_ms));
+        u.bind(2, now_ms);
+        u.bind(3, recipient_id);
+        if (u.exec() == 1) {
+          InsertHistory({0, nid, recipient_id, now_ms, "state", "pending",
+                         "retry: " + result.error_message});
+        }
+        break;
+      }
+      case AttemptResult::Kind::kSuppressed: {
+        SQLite::Statement u(db_,
+                            "UPDATE recipients SET state='suppressed', state_rank=?, reason=?, updated_ms=? "
+                            "WHERE id=? AND state='sending'");
+        u.bind(1, StateRank(RecipientState::kSuppressed));
+        u.bind(2, result.error_message);
+        u.bind(3, now_ms);
+        u.bind(4, recipient_id);
+        if (u.exec() == 1) {
+          InsertHistory({0, nid, recipient_id, now_ms, "state", "suppressed", "reason=" + result.error_message});
+        }
+        break;
+      }
+      case AttemptResult::Kind::kUnknown: {
+        // Stays in `sending`; the reconciler decides. Record that it happened.
+        InsertHistory({0, nid, recipient_id, now_ms, "attempt", "sending",
+                       "outcome unknown: " + result.error_message});
+        break;
+      }
+    }
+    return nid;
+  }
+
   std::optional<RecipientRow> GetRecipientLocked(int64_t id) {
     SQLite::Statement q(db_, std::string("SELECT ") + kRecipientColumns + " FROM recipients WHERE id=?");
     q.bind(1, id);
@@ -738,12 +779,12 @@ class SqliteStore final : public Store {
   }
 
   void CompleteIfFinishedLocked(const std::string& notification_id, int64_t now) {
+    // EXISTS over the (notification_id, state) index: O(1) per call, not a scan of the audience.
     SQLite::Statement open(db_,
-                           "SELECT COUNT(*) FROM recipients WHERE notification_id=? AND state IN "
-                           "('pending','deferred','sending')");
+                           "SELECT 1 FROM recipients WHERE notification_id=? AND state IN "
+                           "('pending','deferred','sending') LIMIT 1");
     open.bind(1, notification_id);
-    open.executeStep();
-    if (open.getColumn(0).getInt64() > 0) return;
+    if (open.executeStep()) return;
     SQLite::Statement u(db_, "UPDATE notifications SET status='done', updated_ms=? WHERE id=? AND status='sending'");
     u.bind(1, now);
     u.bind(2, notification_id);

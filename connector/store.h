@@ -101,7 +101,8 @@ struct HistoryEntry {
 
 // What happened when the sender called the gateway.
 struct AttemptResult {
-  enum class Kind { kAccepted, kRejected, kRetry, kUnknown } kind = Kind::kUnknown;
+  // kSuppressed: not sent after all (opted out after it was claimed); `error_message` holds the reason.
+  enum class Kind { kAccepted, kRejected, kRetry, kUnknown, kSuppressed } kind = Kind::kUnknown;
   std::string sid;
   std::string gateway_status;
   int segments = 0;
@@ -149,6 +150,10 @@ class Store {
   // Returns false when another worker (or an earlier run) already claimed it.
   virtual Result<bool> BeginAttempt(int64_t recipient_id, int64_t now_ms) = 0;
   virtual Status RecordAttempt(int64_t recipient_id, const AttemptResult& result, int64_t now_ms) = 0;
+  // The same for many recipients in one transaction (one fsync instead of one per row).
+  // Returns the ids actually claimed.
+  virtual Result<std::vector<int64_t>> BeginAttempts(const std::vector<int64_t>& recipient_ids, int64_t now_ms) = 0;
+  virtual Status RecordAttempts(const std::vector<std::pair<int64_t, AttemptResult>>& results, int64_t now_ms) = 0;
   // Recipients left in `sending` (a crash or an unknown outcome): reconcile before any retry.
   virtual std::vector<RecipientRow> InFlight(size_t limit) = 0;
   // pending → suppressed right before sending (consent re-check, STOP that arrived meanwhile).
