@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/json.h"
+#include "connector/quiq_transport.h"
 #include "connector/sandbox_transport.h"
 #include "connector/twilio_transport.h"
 #include "salesforce/oauth.h"
@@ -114,6 +115,7 @@ Result<mapping::FieldMapping> LoadMapping(const Config& config, salesforce::Conn
 }
 
 Result<std::unique_ptr<Transport>> MakeTransport(const GatewayOptions& gateway) {
+  if (gateway.type == "quiq") return MakeQuiqTransport(gateway);
   if (gateway.type != "twilio") return std::unique_ptr<Transport>(std::make_unique<SandboxTransport>());
   auto token = ReadSecretEnv(gateway.auth_token_env, "gateway.auth_token_env");
   if (!token.ok()) return token.status();
