@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import jsforce from 'jsforce';
 import { StreamingExtension } from 'jsforce/lib/api/streaming.js';
 import { startServer, SOURCE_DIR } from './lib.mjs';
+import { buildOutboundEvents } from './apex_events.mjs';
 
 const require = createRequire(import.meta.url);
 const xml2js = require('xml2js');
@@ -41,28 +42,6 @@ async function maxIdsPerEvent() {
   const { CustomMetadata: record } = await readXml('customMetadata/SMS_Notification_Setting.Default.md-meta.xml');
   const value = [record.values].flat().find((v) => v.field === 'Max_Ids_Per_Event__c').value;
   return Number(typeof value === 'object' ? value._ : value);
-}
-
-// Mirrors OutboundNotificationService.buildEvents. Null fields are left out, as Apex leaves them unset.
-function buildOutboundEvents({ contactPoint, recordIds = [], campaignId, templateName, message }, perEvent) {
-  const base = randomUUID();
-  const chunks = [];
-  for (let i = 0; i < recordIds.length; i += perEvent) chunks.push(recordIds.slice(i, i + perEvent));
-  if (chunks.length === 0) chunks.push([]);
-  return {
-    base,
-    events: chunks.map((ids, i) => {
-      const event = {
-        Request_Id__c: chunks.length === 1 ? base : `${base}-${i + 1}`,
-        Contact_Point__c: contactPoint,
-      };
-      if (ids.length > 0) event.Record_Ids__c = ids.join(',');
-      if (campaignId) event.Campaign_Id__c = campaignId;
-      if (templateName) event.Template__c = templateName;
-      else event.Message__c = message;
-      return event;
-    }),
-  };
 }
 
 // The 3-character checksum that turns a 15-character id into 18 (salesforce-wire.md §2.9).
