@@ -1,5 +1,6 @@
 #include "connector/daemon.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -65,10 +66,14 @@ int RunDaemon(const Config& config) {
 
   EngineOptions engine_options;
   engine_options.sender.reconcile_after_ms = config.gateway.reconcile_after_ms;
+  // Quiq takes bulk calls: each sender thread blocks in Send until its batch
+  // goes out, so as many threads as a batch holds (quiq_transport.h).
+  bool quiq = config.gateway.type == "quiq";
+  if (quiq) engine_options.sender.threads = std::max(engine_options.sender.threads, config.gateway.quiq.batch_size);
   std::map<std::string, std::string> senders;
   for (const auto& cp : config.contact_points) {
     engine_options.sender.rate_per_contact_point[cp.name] = cp.max_messages_per_second;
-    engine_options.sender.sender_per_contact_point[cp.name] = cp.sender;
+    engine_options.sender.sender_per_contact_point[cp.name] = quiq ? cp.quiq_contact_point : cp.sender;
     engine_options.price_per_segment[cp.name] = cp.price_per_segment;
     senders[cp.name] = cp.sender;
   }

@@ -54,6 +54,10 @@ struct StackOptions {
   double mps = 500;
   std::vector<std::string> smsemu_args;
   std::vector<std::string> sfemu_args;
+  // "twilio" (smsemu) or "quiq" (quiqemu; contact points Main/Alerts send from Quiq
+  // contact points "main-cp"/"alerts-cp"); quiq_gateway_json adds members to "gateway".
+  std::string gateway = "twilio";
+  std::string quiq_gateway_json;
 };
 
 class Stack {
@@ -62,9 +66,11 @@ class Stack {
     std::vector<std::string> sf_args = {"--port", "0", "--state", dir_.File("org.sqlite")};
     sf_args.insert(sf_args.end(), options_.sfemu_args.begin(), options_.sfemu_args.end());
     sfemu_ = sfn::test::StartServer("sfemu", sf_args);
-    std::vector<std::string> sms_args = {"--port", "0", "--delivery-delay-ms", "5"};
+    bool quiq = options_.gateway == "quiq";
+    std::vector<std::string> sms_args = {"--port", "0"};
+    if (!quiq) sms_args.insert(sms_args.end(), {"--delivery-delay-ms", "5"});
     sms_args.insert(sms_args.end(), options_.smsemu_args.begin(), options_.smsemu_args.end());
-    smsemu_ = sfn::test::StartServer("smsemu", sms_args);
+    smsemu_ = sfn::test::StartServer(quiq ? "quiqemu" : "smsemu", sms_args);
     org = std::make_unique<Http>(sfemu_.url);
     gateway = std::make_unique<Http>(smsemu_.url);
     WriteConfig();
@@ -77,14 +83,13 @@ class Stack {
   "salesforce": {"login_url": ")" + sfemu_.url + R"(", "client_id": "sfnotify-local",
                  "username": "integration@sfnotify.demo",
                  "private_key_file": ")" + sfn::test::SourceDir() + R"(/sandbox/certs/sfemu-demo.key"},
-  "gateway": {"type": "twilio", "base_url": ")" + smsemu_.url + R"(",
-              "account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token_env": "E2E_SMS_TOKEN"},
+  "gateway": )" + GatewayJson() + R"(,
   "contact_points": [
     {"name": "Main", "sender": "+15005550006", "roles": ["SMS_Notification_Sender"],
      "max_messages_per_second": )" + std::to_string(options_.mps) + R"(, "quiet_hours": ")" + options_.main_quiet_hours +
-                      R"(", "price_per_segment": 0.0079},
+                      R"(", "price_per_segment": 0.0079, "quiq_contact_point": "main-cp"},
     {"name": "Alerts", "sender": "+15005550006", "roles": ["Everyone"], "max_messages_per_second": )" +
-                      std::to_string(options_.mps) + R"(, "quiet_hours": "none"}
+                      std::to_string(options_.mps) + R"(, "quiet_hours": "none", "quiq_contact_point": "alerts-cp"}
   ],
   "store": {"path": ")" + dir_.File("sfnotify.sqlite") + R"("},
   "mapping_file": ")" + sfn::test::SourceDir() + R"(/mapping/demo-mapping.json",
@@ -96,11 +101,22 @@ class Stack {
     config_path_ = dir_.Write("sfnotify.json", cfg);
   }
 
+  std::string GatewayJson() const {
+    if (options_.gateway == "quiq") {
+      return R"({"type": "quiq", "base_url": ")" + smsemu_.url + R"(", "identity": "quiqemu-app",
+              "secret_env": "E2E_QUIQ_SECRET", "webhook_secret_env": "E2E_QUIQ_HOOK_SECRET")" +
+             (options_.quiq_gateway_json.empty() ? "" : ", " + options_.quiq_gateway_json) + "}";
+    }
+    return R"({"type": "twilio", "base_url": ")" + smsemu_.url + R"(",
+              "account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token_env": "E2E_SMS_TOKEN"})";
+  }
+
   void StartConnector() {
     auto child = sfn::ChildProcess::Start({sfn::test::BinDir() + "/sfnotify", "run", "--config", config_path_},
                                           dir_.File("sfnotify.log"),
                                           {"E2E_SMS_TOKEN=smsemu-demo-token", std::string("E2E_API_KEY=") + kApiKey,
-                                           std::string("E2E_READ_KEY=") + kReadKey});
+                                           std::string("E2E_READ_KEY=") + kReadKey, "E2E_QUIQ_SECRET=quiqemu-secret",
+                                           "E2E_QUIQ_HOOK_SECRET=quiqemu-hook-secret"});
     REQUIRE(child.ok());
     connector_ = std::move(child.value());
     auto line = connector_.WaitForLine("listening on", std::chrono::seconds(30));
