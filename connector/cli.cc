@@ -9,6 +9,7 @@
 #include "connector/commands.h"
 #include "connector/daemon.h"
 #include "connector/demo.h"
+#include "connector/history_cli.h"
 
 namespace sfn::connector {
 
@@ -22,6 +23,8 @@ constexpr const char* kUsage =
     "  doctor --config FILE   check config, login, event channel, mapping, gateway, store\n"
     "  mapping validate --config FILE   check every mapped field against the org\n"
     "  send [options]         send through a running connector (sfnotify send --help)\n"
+    "  history [options]      list or show sent notifications (sfnotify history --help)\n"
+    "  usage [options]        messages, segments and estimated cost (sfnotify usage --help)\n"
     "  version                print the version\n";
 
 std::string BinDir(const std::string& argv0) {
@@ -61,6 +64,8 @@ int RunCli(const std::string& argv0, const std::vector<std::string>& args) {
   }
   if (command == "run") return Run(rest);
   if (command == "demo") return RunDemo(BinDir(argv0));
+  if (command == "history") return RunHistoryCli(rest);
+  if (command == "usage") return RunUsageCli(rest);
   if (command == "doctor") return RunDoctor(rest);
   if (command == "send") return RunSend(rest);
   if (command == "mapping" && !rest.empty() && rest[0] == "validate") {

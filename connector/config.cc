@@ -204,6 +204,19 @@ void ReadHttp(Reader& r, const rapidjson::Value& root, HttpOptions* http) {
   }
 }
 
+void ReadHistory(Reader& r, const rapidjson::Value& root, HistoryConfig* history) {
+  const auto* obj = r.Object(root, "", "history", false);
+  if (!obj) return;
+  const std::string p = "history";
+  double interval = history->purge_interval_seconds;
+  r.Number(*obj, p, "retention_days", &history->retention_days);
+  r.Number(*obj, p, "purge_interval_seconds", &interval);
+  r.Bool(*obj, p, "full_text_search", &history->full_text_search);
+  if (r.ok() && history->retention_days < 0) r.Fail(p + ".retention_days", "must not be negative (0 keeps forever)");
+  if (r.ok() && interval < 1) r.Fail(p + ".purge_interval_seconds", "must be at least 1");
+  history->purge_interval_seconds = static_cast<int>(interval);
+}
+
 }  // namespace
 
 Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
@@ -231,6 +244,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   }
   if (r.ok()) r.String(root, "", "default_region", &config.default_region, false);
   if (r.ok()) ReadHttp(r, root, &config.http);
+  if (r.ok()) ReadHistory(r, root, &config.history);
   if (r.ok()) r.String(root, "", "log_level", &config.log_level, false);
   if (r.ok()) r.OneOf("log_level", config.log_level, {"debug", "info", "warn", "error"});
   if (!r.ok()) return r.status();

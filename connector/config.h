@@ -69,6 +69,13 @@ struct HttpOptions {
   std::vector<ApiKey> api_keys;
 };
 
+// The view history (docs/history.md).
+struct HistoryConfig {
+  double retention_days = 0;        // purge finished notifications older than this; 0 = keep forever
+  int purge_interval_seconds = 300;  // between purge passes
+  bool full_text_search = true;     // FTS5 index over message bodies for the history text filter
+};
+
 struct Config {
   std::string path;              // where it was loaded from
   SalesforceOptions salesforce;
@@ -79,6 +86,7 @@ struct Config {
   std::string mapping_file;      // required for mapping_source "file"; relative to the config file's folder
   std::string default_region = "US";
   HttpOptions http;
+  HistoryConfig history;
   std::string log_level = "info";
 };
 

@@ -9,6 +9,7 @@
 #include "connector/api_server.h"
 #include "connector/engine.h"
 #include "connector/event_intake.h"
+#include "connector/history_service.h"
 #include "connector/salesforce_resolver.h"
 #include "connector/salesforce_task_sink.h"
 #include "connector/task_writer.h"
@@ -99,12 +100,17 @@ int RunDaemon(const Config& config) {
     api_options.keys.push_back({key.name, *secret, role});
   }
   ApiServer api(api_options, engine);
-  api.SetMetricsSource([&connection] {
+  HistoryServiceOptions history_options{config.store_path, config.history, engine_options.price_per_segment,
+                                        config.default_region};
+  auto history = HistoryService::Create(history_options, api);
+  if (!history.ok()) return Fail("cannot open the view history: " + history.status().message());
+  api.SetMetricsSource([&connection, &history] {
     auto usage = connection.usage();
     std::string out = "# HELP sfnotify_salesforce_api_usage Daily API requests used, as Salesforce reports.\n"
                       "# TYPE sfnotify_salesforce_api_usage gauge\n";
     out += "sfnotify_salesforce_api_usage{kind=\"used\"} " + std::to_string(usage.used) + "\n";
     out += "sfnotify_salesforce_api_usage{kind=\"max\"} " + std::to_string(usage.max) + "\n";
+    out += (*history)->Metrics();
     return out;
   });
 

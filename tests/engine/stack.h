@@ -58,6 +58,10 @@ struct StackOptions {
   // contact points "main-cp"/"alerts-cp"); quiq_gateway_json adds members to "gateway".
   std::string gateway = "twilio";
   std::string quiq_gateway_json;
+  // Runs with the store path before the connector first starts (e.g. to seed a history).
+  std::function<void(const std::string& store_path)> seed_store;
+  // Top-level config members added verbatim, e.g. R"("history": {"retention_days": 1},)".
+  std::string extra_config_json;
 };
 
 class Stack {
@@ -74,6 +78,7 @@ class Stack {
     org = std::make_unique<Http>(sfemu_.url);
     gateway = std::make_unique<Http>(smsemu_.url);
     WriteConfig();
+    if (options_.seed_store) options_.seed_store(dir_.File("sfnotify.sqlite"));
     StartConnector();
   }
   ~Stack() { StopConnector(); }
@@ -96,6 +101,7 @@ class Stack {
   "http": {"listen": "127.0.0.1:0", "api_keys": [
     {"name": "ops", "key_env": "E2E_API_KEY", "role": "admin"},
     {"name": "viewer", "key_env": "E2E_READ_KEY", "role": "read"}]},
+  )" + options_.extra_config_json + R"(
   "log_level": "info"
 })";
     config_path_ = dir_.Write("sfnotify.json", cfg);
