@@ -9,6 +9,7 @@
 #include "connector/api_server.h"
 #include "connector/engine.h"
 #include "connector/event_intake.h"
+#include "connector/quiq_webhook.h"
 #include "connector/history_service.h"
 #include "connector/salesforce_resolver.h"
 #include "connector/salesforce_task_sink.h"
@@ -100,6 +101,21 @@ int RunDaemon(const Config& config) {
     api_options.keys.push_back({key.name, *secret, role});
   }
   ApiServer api(api_options, engine);
+  std::unique_ptr<QuiqWebhook> quiq_webhook;
+  if (quiq) {
+    auto secret = ReadSecretEnv(config.gateway.quiq.webhook_secret_env, "gateway.webhook_secret_env");
+    if (!secret.ok()) return Fail("config error: " + config.path + ": " + secret.status().message());
+    QuiqWebhookOptions webhook_options;
+    webhook_options.secret = *secret;
+    webhook_options.store_path = config.store_path;
+    for (const auto& cp : config.contact_points) webhook_options.contact_point_by_quiq_id[cp.quiq_contact_point] = cp.name;
+    auto webhook = QuiqWebhook::Create(webhook_options, **store, MakeQuiqReplyTaskSink(connection, *field_mapping));
+    if (!webhook.ok()) return Fail(webhook.status().message());
+    quiq_webhook = std::move(webhook.value());
+    api.AddRoutes([&quiq_webhook](http::Request& request, http::Responder& responder) {
+      return quiq_webhook->Handle(request, responder);
+    });
+  }
   HistoryServiceOptions history_options{config.store_path, config.history, engine_options.price_per_segment,
                                         config.default_region};
   auto history = HistoryService::Create(history_options, api);
