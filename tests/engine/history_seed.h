@@ -124,7 +124,7 @@ inline std::vector<SeededNotification> Seed(const std::string& path, int count, 
         REQUIRE(store.BeginAttempt(rows[r].id, s.created_ms).value());
         sfn::connector::AttemptResult a;
         a.kind = sfn::connector::AttemptResult::Kind::kAccepted;
-        sr.sid = "SM" + std::to_string(1000000 + base_ms % 1000 * 10000 + (++sid_counter));
+        sr.sid = "SM" + std::to_string(base_ms) + "x" + std::to_string(++sid_counter);
         a.sid = sr.sid;
         a.gateway_status = "queued";
         a.segments = sr.segments;
