@@ -15,6 +15,7 @@
 #include "common/http_client.h"
 #include "common/json.h"
 #include "connector/config.h"
+#include "connector/quiq_transport.h"
 #include "connector/wiring.h"
 #include "salesforce/connection.h"
 
@@ -66,6 +67,12 @@ Result<rapidjson::Document> Describe(salesforce::Connection& connection, const s
 }
 
 bool CheckGateway(const GatewayOptions& gateway, std::string* detail) {
+  if (gateway.type == "quiq") {
+    Status checked = CheckQuiqGateway(gateway);
+    *detail = checked.ok() ? "Quiq app token '" + gateway.quiq.identity + "' accepted at " + gateway.base_url
+                           : checked.message();
+    return checked.ok();
+  }
   if (gateway.type != "twilio") {
     *detail = "sandbox gateway (no network)";
     return true;

@@ -114,7 +114,8 @@ Status QuiqTransport::CheckCredentials() {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<Transport>> MakeQuiqTransport(const GatewayOptions& gateway) {
+namespace {
+Result<QuiqOptions> QuiqOptionsFrom(const GatewayOptions& gateway) {
   auto secret = ReadSecretEnv(gateway.quiq.secret_env, "gateway.secret_env");
   if (!secret.ok()) return secret.status();
   QuiqOptions options;
@@ -126,7 +127,23 @@ Result<std::unique_ptr<Transport>> MakeQuiqTransport(const GatewayOptions& gatew
   options.batch_size = static_cast<size_t>(gateway.quiq.batch_size);
   options.batch_linger_ms = gateway.quiq.batch_linger_ms;
   options.timeout = std::chrono::milliseconds(gateway.quiq.timeout_ms);
-  return std::unique_ptr<Transport>(std::make_unique<QuiqTransport>(options));
+  return options;
+}
+}  // namespace
+
+Result<std::unique_ptr<Transport>> MakeQuiqTransport(const GatewayOptions& gateway) {
+  auto options = QuiqOptionsFrom(gateway);
+  if (!options.ok()) return options.status();
+  return std::unique_ptr<Transport>(std::make_unique<QuiqTransport>(*options));
+}
+
+Status CheckQuiqGateway(const GatewayOptions& gateway) {
+  auto webhook_secret =
+      ReadSecretEnv(gateway.quiq.webhook_secret_env, "gateway.webhook_secret_env");
+  if (!webhook_secret.ok()) return webhook_secret.status();
+  auto options = QuiqOptionsFrom(gateway);
+  if (!options.ok()) return options.status();
+  return QuiqTransport(*options).CheckCredentials();
 }
 
 }  // namespace sfn::connector

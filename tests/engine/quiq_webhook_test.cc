@@ -139,3 +139,32 @@ TEST_CASE(
     CHECK(no_id.body.find("\"field\":\"id\"") != std::string::npos);
   }
 }
+
+TEST_CASE("quiq: doctor checks the app token and both secrets", "[e2e][quiq][cli]") {
+  StackOptions options;
+  options.gateway = "quiq";
+  Stack stack(options);
+  auto doctor = [&](std::vector<std::string> env) {
+    std::string err_path = stack.dir().File("doctor-stderr.txt");
+    auto child = sfn::ChildProcess::Start(
+        {sfn::test::BinDir() + "/sfnotify", "doctor", "--config", stack.config_path()}, err_path,
+        env);
+    REQUIRE(child.ok());
+    std::string out = child->ReadRemaining(std::chrono::seconds(60));
+    int code = child->Wait(std::chrono::seconds(30));
+    return std::make_pair(code, out);
+  };
+  auto good =
+      doctor({"E2E_QUIQ_SECRET=quiqemu-secret", "E2E_QUIQ_HOOK_SECRET=quiqemu-hook-secret"});
+  INFO(good.second);
+  CHECK(good.first == 0);
+  CHECK(good.second.find("ok    gateway") != std::string::npos);
+  auto wrong = doctor({"E2E_QUIQ_SECRET=wrong", "E2E_QUIQ_HOOK_SECRET=quiqemu-hook-secret"});
+  INFO(wrong.second);
+  CHECK(wrong.first == 1);
+  CHECK(wrong.second.find("FAIL  gateway") != std::string::npos);
+  CHECK(wrong.second.find("refused the app token") != std::string::npos);
+  CHECK(wrong.second.find("wrong") == std::string::npos);  // the secret is never printed
+  auto no_hook = doctor({"E2E_QUIQ_SECRET=quiqemu-secret"});
+  CHECK(no_hook.second.find("E2E_QUIQ_HOOK_SECRET is not set") != std::string::npos);
+}
