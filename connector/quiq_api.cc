@@ -275,7 +275,8 @@ std::vector<SendOutcome> OutcomesFromBulkResponse(int http_status, const std::st
 
 SendOutcome OutcomeFromLookup(int http_status, std::string_view body,
                               const std::string& search_id) {
-  if (http_status == 404) return ForAll(SendOutcome::Kind::kRetryLater, "not found at Quiq");
+  // A 404 may mean "no such lookup endpoint" just as well as "no such notification":
+  // only an explicit empty answer proves nothing was sent.
   if (http_status != 200) {
     return ForAll(SendOutcome::Kind::kUnknown,
                   "lookup answered HTTP " + std::to_string(http_status));

@@ -24,7 +24,9 @@
 //      A 2xx answer without rows means every notification was taken; the sid
 //      is then "quiq:" + searchId (unique per recipient, like our key).
 //   A4 Reconcile: GET /api/v1/messaging/notifications?searchId=X answers 200
-//      with rows in the same shapes (empty = never sent) or 404 (never sent).
+//      with rows in the same shapes; an empty list means never sent. Anything
+//      else (404 included: the endpoint may not exist) cannot tell, so the
+//      recipient stays in `sending` rather than risk a second send.
 //   A5 Row error codes OPTED_OUT | STOPPED | UNSUBSCRIBED | BLOCKED mean the
 //      handle sent STOP to this contact point: mapped to kOptOutErrorCode
 //      (Twilio's 21610) so the sender adds it to the suppression list.

@@ -125,7 +125,7 @@ TEST_CASE("quiq: a lookup by searchId says found, never sent, or cannot tell", "
   CHECK(quiq::OutcomeFromLookup(200, R"({"notifications":[]})", "r1").kind == Kind::kRetryLater);
   CHECK(quiq::OutcomeFromLookup(200, R"({"notifications":[{"id":"o","searchId":"r9"}]})", "r1")
             .kind == Kind::kRetryLater);
-  CHECK(quiq::OutcomeFromLookup(404, "", "r1").kind == Kind::kRetryLater);
+  CHECK(quiq::OutcomeFromLookup(404, "", "r1").kind == Kind::kUnknown);  // maybe no such endpoint
   CHECK(quiq::OutcomeFromLookup(500, "", "r1").kind == Kind::kUnknown);
   CHECK(quiq::OutcomeFromLookup(200, "garbage", "r1").kind == Kind::kUnknown);
   auto single =
