@@ -161,8 +161,9 @@ TEST_CASE(
   CHECK(with_history == accepted);
 }
 
-TEST_CASE("quiq: per-notification refusals map back onto their recipients; send-notifications mode",
-          "[e2e][quiq]") {
+TEST_CASE(
+    "quiq: per-notification refusals map back onto their recipients (send-notifications mode)",
+    "[e2e][quiq]") {
   Stack stack(QuiqStack(R"("api": "send-notifications")"));
   auto audience = Audience(stack, 40, 0);
   // Learn the handles the connector will send to with a first, short notification.

@@ -44,7 +44,7 @@ rapidjson::Document Post(Stack& stack, const std::string& hook, const std::strin
 }  // namespace
 
 TEST_CASE(
-    "quiq webhook: a reply marks the recipient responded and writes one reply Task; replays and "
+    "quiq webhook: a reply marks the recipient responded and writes one reply Task, replays and "
     "wrong "
     "secrets change nothing",
     "[e2e][quiq]") {

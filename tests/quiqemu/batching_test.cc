@@ -73,7 +73,7 @@ TEST_CASE("batcher: messages of different senders never share a call", "[quiq][u
   CHECK(bulk.calls.size() >= 3);
 }
 
-TEST_CASE("batcher: a lone message goes out after the linger time; a broken bulk answer is unknown",
+TEST_CASE("batcher: a lone message goes out after the linger time, a broken bulk answer is unknown",
           "[quiq][unit]") {
   RecordingBulk bulk;
   SendBatcher batcher({50, 5}, bulk);

@@ -117,7 +117,7 @@ TEST_CASE("quiqemu: faults apply to the next bulk calls in order", "[quiqemu]") 
 }
 
 TEST_CASE(
-    "quiqemu: a reply posts ConversationRequested with the shared secret; STOP blocks the contact "
+    "quiqemu: a reply posts ConversationRequested with the shared secret, STOP blocks the contact "
     "point",
     "[quiqemu]") {
   std::mutex mu;
