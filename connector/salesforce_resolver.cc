@@ -135,6 +135,87 @@ Status SalesforceResolver::LoadCampaignMembers(const std::string& campaign_id, s
   });
 }
 
+RecipientPlan SalesforceResolver::PlanRecord(const NotificationRequest& request, const ContactPoint& cp,
+                                             const mapping::ObjectMapping& om, const std::string& object,
+                                             const mapping::Template& body, const std::vector<std::string>& fields,
+                                             const UserInfo& user, const QuietHoursPolicy& policy,
+                                             std::chrono::system_clock::time_point now,
+                                             const rapidjson::Value& record) const {
+  RecipientPlan plan;
+  plan.object_type = object;
+  auto suppress = [&](const std::string& reason) {
+    plan.state = RecipientState::kSuppressed;
+    plan.reason = reason;
+    return plan;
+  };
+  plan.owner_id = ValueText(record, "OwnerId").value_or("");
+  auto phones = om.PhoneValues(record);
+  if (!phones.empty()) plan.phone_raw = phones.front();
+  std::optional<PhoneNumber> number;
+  for (const auto& text : phones) {
+    auto parsed = phones_.Normalize(text);
+    if (parsed.ok()) {
+      number = parsed.value();
+      plan.phone_raw = text;
+      break;
+    }
+  }
+  if (number) plan.phone_e164 = number->e164;
+
+  // Values Task templates may merge later (the record is not kept).
+  rapidjson::Document merge(rapidjson::kObjectType);
+  auto& alloc = merge.GetAllocator();
+  for (const auto& field : fields) {
+    if (auto v = ValueText(record, field)) merge.AddMember(json::Str(field, alloc), json::Str(*v, alloc), alloc);
+  }
+  for (const auto& [k, v] : user.fields) {
+    merge.AddMember(json::Str("Sender." + k, alloc), json::Str(v, alloc), alloc);
+  }
+  merge.AddMember("Notification.RequestId", json::Str(request.request_id, alloc), alloc);
+  merge.AddMember("Notification.ContactPoint", json::Str(cp.name, alloc), alloc);
+  merge.AddMember("Notification.Template", json::Str(request.template_name, alloc), alloc);
+  plan.merge_json = json::Serialize(merge);
+
+  if (!om.opt_out_field.empty() &&
+      http::EqualsIgnoreCase(ValueText(record, om.opt_out_field).value_or(""), om.opt_out_value)) {
+    return suppress("opted_out");
+  }
+  if (!om.HasConsent(record)) return suppress("no_consent");
+  if (!number) return suppress(phones.empty() ? "no_phone" : "invalid_phone");
+  if (store_.IsSuppressed(number->e164, cp.name)) return suppress("opted_out");
+  plan.body = body.Render([&](const mapping::MergeField& f) -> std::optional<std::string> {
+    if (f.source == mapping::FieldSource::kRecord) return ValueText(record, f.name);
+    if (f.name.rfind("Sender.", 0) == 0) {
+      auto it = user.fields.find(f.name.substr(7));
+      if (it != user.fields.end()) return it->second;
+      return std::nullopt;
+    }
+    if (f.name == "Notification.ContactPoint") return cp.name;
+    if (f.name == "Notification.RequestId" || f.name == "Notification.Id") return request.request_id;
+    if (f.name == "Notification.Template") return request.template_name;
+    return std::nullopt;
+  });
+  if (plan.body.empty()) return suppress("empty_message");
+  auto count = sms::CountSegments(plan.body);
+  plan.encoding = sms::SmsEncodingName(count.encoding);
+  plan.units = count.units;
+  plan.segments = count.segments;
+  if (count.characters > 1600) return suppress("message_too_long");
+  std::string zone_field = om.time_zone_field.empty() ? "" : ValueText(record, om.time_zone_field).value_or("");
+  auto zones = zones_.Resolve(*number, zone_field, cp.default_time_zone);
+  if (zones.ok()) {
+    plan.time_zone = zones->zones.front();
+    auto decision = CheckQuietHours(policy, now, zones->zones, zones->state);
+    if (decision.ok() && !decision->allowed) {
+      plan.state = RecipientState::kDeferred;
+      plan.reason = "quiet_hours";
+      plan.deferred_until_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(decision->next_allowed.time_since_epoch()).count();
+    }
+  }
+  return plan;
+}
+
 Result<Resolution> SalesforceResolver::Resolve(const NotificationRequest& request, int64_t now_ms) {
   const ContactPoint* cp = nullptr;
   for (const auto& c : options_.contact_points) {
@@ -168,16 +249,19 @@ Result<Resolution> SalesforceResolver::Resolve(const NotificationRequest& reques
     }
   }
 
-  // Compile the message per object and load the records in bulk.
-  std::map<std::string, mapping::Template> bodies;
-  std::map<std::string, rapidjson::Document> records;  // id → record
+  // Compile the message per object, load the records in bulk, and plan each record as its page
+  // arrives: only the small plan is kept, never the record itself (100k recipients stay in memory
+  // as plans of a few hundred bytes each).
+  const QuietHoursPolicy& policy = quiet_hours_[cp->name];
+  auto now_tp = std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms));
+  std::map<std::string, RecipientPlan> planned;  // id → plan (pending, deferred or suppressed)
   std::map<std::string, std::vector<std::string>> ids_by_object;
   for (const auto& id : audience) {
-    std::string object = salesforce::ObjectTypeForPrefix(salesforce::KeyPrefix(id));
-    ids_by_object[object].push_back(id);
+    ids_by_object[salesforce::ObjectTypeForPrefix(salesforce::KeyPrefix(id))].push_back(id);
   }
   for (const auto& [object, ids] : ids_by_object) {
-    if (!mapping_.Object(object)) continue;  // planned below as unsupported
+    const mapping::ObjectMapping* om = mapping_.Object(object);
+    if (!om) continue;  // planned below as unsupported
     mapping::Template body;
     if (!request.template_name.empty()) {
       const auto* t = mapping_.FindTemplate(request.template_name, object);
@@ -190,136 +274,46 @@ Result<Resolution> SalesforceResolver::Resolve(const NotificationRequest& reques
     }
     std::vector<std::string> fields = mapping_.RequiredFields(object, {&body});
     for (size_t start = 0; start < ids.size(); start += options_.ids_per_query) {
-      std::vector<std::string> chunk(ids.begin() + static_cast<long>(start),
-                                     ids.begin() + static_cast<long>(std::min(ids.size(), start + options_.ids_per_query)));
+      std::vector<std::string> chunk(
+          ids.begin() + static_cast<long>(start),
+          ids.begin() + static_cast<long>(std::min(ids.size(), start + options_.ids_per_query)));
       auto soql = salesforce::soql::SelectBuilder(object).Fields(fields).WhereIdIn("Id", chunk).Build();
       if (!soql.ok()) return soql.status();
-      Status s = salesforce::ForEachRecord(connection_, *soql, [&](const rapidjson::Value& rec) {
-        auto id = ValueText(rec, "Id");
-        if (!id) return Status::Ok();
-        auto normalized = salesforce::NormalizeId(*id);
-        rapidjson::Document copy;
-        copy.CopyFrom(rec, copy.GetAllocator());
-        records[normalized.ok() ? *normalized : *id] = std::move(copy);
+      Status s = salesforce::ForEachRecord(connection_, *soql, [&](const rapidjson::Value& record) {
+        auto raw_id = ValueText(record, "Id");
+        if (!raw_id) return Status::Ok();
+        auto id = salesforce::NormalizeId(*raw_id);
+        RecipientPlan plan = PlanRecord(request, *cp, *om, object, body, fields, user.value(), policy, now_tp, record);
+        plan.record_id = id.ok() ? *id : *raw_id;
+        planned[plan.record_id] = std::move(plan);
         return Status::Ok();
       });
       if (!s.ok()) return s;
     }
-    bodies[object] = std::move(body);
   }
 
-  const QuietHoursPolicy& policy = quiet_hours_[cp->name];
+  // Assemble in audience order; the first record with a number keeps it, later ones are duplicates.
   Resolution resolution;
   std::set<std::string> numbers_planned;
   int planned_segments = 0;
-  auto now_tp = std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms));
   for (const auto& id : audience) {
+    auto it = planned.find(id);
     RecipientPlan plan;
-    plan.record_id = id;
-    plan.object_type = salesforce::ObjectTypeForPrefix(salesforce::KeyPrefix(id));
-    auto suppress = [&](const std::string& reason) {
+    if (it == planned.end()) {
+      plan.record_id = id;
+      plan.object_type = salesforce::ObjectTypeForPrefix(salesforce::KeyPrefix(id));
       plan.state = RecipientState::kSuppressed;
-      plan.reason = reason;
-      resolution.plans.push_back(plan);
-    };
-    const mapping::ObjectMapping* om = mapping_.Object(plan.object_type);
-    if (!om) {
-      suppress("unsupported_object");
-      continue;
-    }
-    auto rec_it = records.find(id);
-    if (rec_it == records.end()) {
-      suppress("record_not_found");
-      continue;
-    }
-    const rapidjson::Value& record = rec_it->second;
-    plan.owner_id = ValueText(record, "OwnerId").value_or("");
-    auto phones = om->PhoneValues(record);
-    if (!phones.empty()) plan.phone_raw = phones.front();
-    std::optional<PhoneNumber> number;
-    for (const auto& text : phones) {
-      auto parsed = phones_.Normalize(text);
-      if (parsed.ok()) {
-        number = parsed.value();
-        plan.phone_raw = text;
-        break;
+      plan.reason = mapping_.Object(plan.object_type) ? "record_not_found" : "unsupported_object";
+    } else {
+      plan = std::move(it->second);
+      if (plan.state != RecipientState::kSuppressed && !numbers_planned.insert(plan.phone_e164).second) {
+        plan.state = RecipientState::kSuppressed;
+        plan.reason = "duplicate_phone";
+        plan.deferred_until_ms = 0;
       }
     }
-    if (number) plan.phone_e164 = number->e164;
-
-    // Values Task templates may merge later, and the body's lookup.
-    rapidjson::Document merge(rapidjson::kObjectType);
-    auto& alloc = merge.GetAllocator();
-    for (const auto& field : mapping_.RequiredFields(plan.object_type, {&bodies[plan.object_type]})) {
-      if (auto v = ValueText(record, field)) merge.AddMember(json::Str(field, alloc), json::Str(*v, alloc), alloc);
-    }
-    for (const auto& [k, v] : user->fields) {
-      merge.AddMember(json::Str("Sender." + k, alloc), json::Str(v, alloc), alloc);
-    }
-    merge.AddMember("Notification.RequestId", json::Str(request.request_id, alloc), alloc);
-    merge.AddMember("Notification.ContactPoint", json::Str(cp->name, alloc), alloc);
-    merge.AddMember("Notification.Template", json::Str(request.template_name, alloc), alloc);
-    plan.merge_json = json::Serialize(merge);
-
-    if (!om->opt_out_field.empty() &&
-        http::EqualsIgnoreCase(ValueText(record, om->opt_out_field).value_or(""), om->opt_out_value)) {
-      suppress("opted_out");
-      continue;
-    }
-    if (!om->HasConsent(record)) {
-      suppress("no_consent");
-      continue;
-    }
-    if (!number) {
-      suppress(phones.empty() ? "no_phone" : "invalid_phone");
-      continue;
-    }
-    if (store_.IsSuppressed(number->e164, cp->name)) {
-      suppress("opted_out");
-      continue;
-    }
-    if (!numbers_planned.insert(number->e164).second) {
-      suppress("duplicate_phone");
-      continue;
-    }
-    plan.body = bodies[plan.object_type].Render([&](const mapping::MergeField& f) -> std::optional<std::string> {
-      if (f.source == mapping::FieldSource::kRecord) return ValueText(record, f.name);
-      if (f.name.rfind("Sender.", 0) == 0) {
-        auto it = user->fields.find(f.name.substr(7));
-        if (it != user->fields.end()) return it->second;
-        return std::nullopt;
-      }
-      if (f.name == "Notification.ContactPoint") return cp->name;
-      if (f.name == "Notification.RequestId" || f.name == "Notification.Id") return request.request_id;
-      if (f.name == "Notification.Template") return request.template_name;
-      return std::nullopt;
-    });
-    if (plan.body.empty()) {
-      suppress("empty_message");
-      continue;
-    }
-    auto count = sms::CountSegments(plan.body);
-    plan.encoding = sms::SmsEncodingName(count.encoding);
-    plan.units = count.units;
-    plan.segments = count.segments;
-    if (count.characters > 1600) {
-      suppress("message_too_long");
-      continue;
-    }
-    std::string zone_field = om->time_zone_field.empty() ? "" : ValueText(record, om->time_zone_field).value_or("");
-    auto zones = zones_.Resolve(*number, zone_field, cp->default_time_zone);
-    if (zones.ok()) {
-      plan.time_zone = zones->zones.front();
-      auto decision = CheckQuietHours(policy, now_tp, zones->zones, zones->state);
-      if (decision.ok() && !decision->allowed) {
-        plan.state = RecipientState::kDeferred;
-        plan.reason = "quiet_hours";
-        plan.deferred_until_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(decision->next_allowed.time_since_epoch()).count();
-      }
-    }
-    planned_segments += plan.segments;
-    resolution.plans.push_back(plan);
+    if (plan.state != RecipientState::kSuppressed) planned_segments += plan.segments;
+    resolution.plans.push_back(std::move(plan));
   }
   if (cp->segment_budget > 0 && planned_segments > cp->segment_budget) {
     return Refuse("over_segment_budget", std::to_string(planned_segments) + " segments exceed contact point '" +

@@ -50,6 +50,12 @@ class SalesforceResolver final : public Resolver {
                      const mapping::FieldMapping& mapping, Store& store);
   Result<UserInfo> LookupUser(const std::string& user_id);
   Status LoadCampaignMembers(const std::string& campaign_id, std::vector<std::string>* ids);
+  // Everything decided from one record alone (duplicates are decided across records by Resolve).
+  RecipientPlan PlanRecord(const NotificationRequest& request, const ContactPoint& cp, const mapping::ObjectMapping& om,
+                           const std::string& object, const mapping::Template& body,
+                           const std::vector<std::string>& fields, const UserInfo& user,
+                           const QuietHoursPolicy& policy, std::chrono::system_clock::time_point now,
+                           const rapidjson::Value& record) const;
 
   SalesforceResolverOptions options_;
   salesforce::Connection& connection_;

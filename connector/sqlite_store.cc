@@ -457,6 +457,12 @@ class SqliteStore final : public Store {
     return rows.front();
   }
 
+  bool SendsUnderWay() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SQLite::Statement q(db_, "SELECT 1 FROM recipients WHERE state IN ('pending','sending') LIMIT 1");
+    return q.executeStep();
+  }
+
   std::vector<RecipientRow> TasksToWrite(size_t limit) override {
     return SelectRecipients("WHERE task_state='pending' ORDER BY id LIMIT ?",
                             [&](SQLite::Statement& q) { q.bind(1, static_cast<int64_t>(limit)); });

@@ -166,6 +166,9 @@ class Store {
   // Latest recipient sent to `phone` from `contact_point` (for replies).
   virtual std::optional<RecipientRow> LatestSentTo(const std::string& phone_e164, const std::string& contact_point) = 0;
 
+  // True while any recipient is pending or sending (deferred ones excluded).
+  virtual bool SendsUnderWay() = 0;
+
   // Task write-back queue.
   virtual std::vector<RecipientRow> TasksToWrite(size_t limit) = 0;
   virtual Status MarkTasksInFlight(const std::vector<int64_t>& recipient_ids) = 0;

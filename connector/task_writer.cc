@@ -58,7 +58,9 @@ int TaskWriter::FlushOnce(bool force) {
     if (!force && rows.size() < options_.batch) {
       int64_t oldest = rows.front().updated_ms;
       for (const auto& r : rows) oldest = std::min(oldest, r.updated_ms);
-      if (timeutil::NowMillis() - oldest < options_.max_wait_ms) break;  // let the batch fill up
+      int64_t waited = timeutil::NowMillis() - oldest;
+      bool busy = waited < options_.max_wait_busy_ms && store_.SendsUnderWay();
+      if (waited < options_.max_wait_ms || busy) break;  // let the batch fill up
     }
     std::vector<int64_t> ids;
     for (const auto& r : rows) ids.push_back(r.id);

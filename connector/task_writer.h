@@ -25,9 +25,11 @@ namespace sfn::connector {
 struct TaskWriterOptions {
   size_t batch = 200;            // records per Collections call (Salesforce's maximum)
   int flush_interval_ms = 250;   // how often the queue is checked
-  // A partial batch waits until its oldest Task has waited this long, so a
-  // large send is written in full batches of 200 (API calls ≈ sends / 200).
-  int max_wait_ms = 1500;
+  // While sends are under way a partial batch waits for more Tasks (full
+  // batches of 200: API calls ≈ sends / 200), but never longer than
+  // max_wait_busy_ms; once sending is over it goes after max_wait_ms.
+  int max_wait_ms = 500;
+  int max_wait_busy_ms = 10000;
   int backoff_ms = 2000;         // after a failed call
 };
 

@@ -136,7 +136,9 @@ TEST_CASE("a platform event for 300 records sends exactly the eligible ones, wit
     // A later event proves the connector has consumed the redelivered one.
     stack.Publish("sender@sfnotify.demo", R"({"Request_Id__c":"e2e-marker","Contact_Point__c":"Alerts",
         "Message__c":"marker","Record_Ids__c":")" + audience.front() + R"("})");
-    REQUIRE(!stack.WaitForNotification("e2e-marker").empty());
+    auto marker = stack.WaitForNotification("e2e-marker");
+    REQUIRE(!marker.empty());
+    WaitSettled(stack, marker, std::chrono::seconds(60));  // the marker's SMS and Task are written
     Observed after = Observe(stack);
     int total_after = 0;
     for (const auto& [phone, n] : after.sms_per_phone) total_after += n;
