@@ -106,3 +106,27 @@ TEST_CASE("a quiq gateway needs its identity, base URL and a Quiq contact point 
                                "cfg.json");
   CHECK(big_batch.status().message() == "cfg.json: gateway.batch_size: must be between 1 and 1000");
 }
+
+TEST_CASE("history options default to keep forever and are validated", "[config]") {
+  auto defaults = ParseConfig(kMinimal, "cfg.json");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->history.retention_days == 0);
+  CHECK(defaults->history.purge_interval_seconds == 300);
+  CHECK(defaults->history.full_text_search);
+  std::string with = std::string(kMinimal);
+  with.insert(with.rfind('}'), R"(, "history": {"retention_days": 90, "purge_interval_seconds": 60, "full_text_search": false})");
+  auto set = ParseConfig(with, "cfg.json");
+  REQUIRE(set.ok());
+  CHECK(set->history.retention_days == 90);
+  CHECK(set->history.purge_interval_seconds == 60);
+  CHECK_FALSE(set->history.full_text_search);
+  std::string negative = std::string(kMinimal);
+  negative.insert(negative.rfind('}'), R"(, "history": {"retention_days": -1})");
+  auto bad = ParseConfig(negative, "cfg.json");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message() == "cfg.json: history.retention_days: must not be negative (0 keeps forever)");
+  std::string wrong_type = std::string(kMinimal);
+  wrong_type.insert(wrong_type.rfind('}'), R"(, "history": {"full_text_search": "yes"})");
+  CHECK(ParseConfig(wrong_type, "cfg.json").status().message() ==
+        "cfg.json: history.full_text_search: must be true or false");
+}
