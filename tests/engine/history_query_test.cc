@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
+#include <tuple>
 
 #include "common/crypto.h"
 #include "common/time_util.h"
@@ -116,80 +117,74 @@ TEST_CASE("history pagination is stable while new notifications arrive", "[histo
 TEST_CASE("history filters return exactly the matching notifications", "[history]") {
   Fixture f(90, /*prepare_first=*/true);  // FTS kept in step by triggers
   using history_seed::SeededRecipient;
-  auto check = [&](const HistoryFilter& filter,
-                   const std::function<bool(const SeededNotification&)>& keep) {
+  using Keep = std::function<bool(const SeededNotification&)>;
+  auto any = [](const SeededNotification& s, const std::function<bool(const SeededRecipient&)>& r) {
+    return AnyRecipient(s, r);
+  };
+  std::vector<std::tuple<std::string, HistoryFilter, Keep>> cases;
+  HistoryFilter h;
+  h.contact_point = "Alerts";
+  cases.emplace_back("contact point", h, [](auto& s) { return s.contact_point == "Alerts"; });
+  h = {};
+  h.requested_by = history_seed::kUsers[1];
+  cases.emplace_back("requesting user", h,
+                     [](auto& s) { return s.user == history_seed::kUsers[1]; });
+  h = {};
+  h.record_id = history_seed::Lead(4);
+  cases.emplace_back("record id", h, [&](auto& s) {
+    return any(s, [](const SeededRecipient& r) { return r.record_id == history_seed::Lead(4); });
+  });
+  h = {};
+  h.phone_e164 = history_seed::Phone(7);
+  cases.emplace_back("phone", h, [&](auto& s) {
+    return any(s, [](const SeededRecipient& r) { return r.phone == history_seed::Phone(7); });
+  });
+  h = {};
+  h.status = "refused";
+  cases.emplace_back("notification status", h, [](auto& s) { return s.status == "refused"; });
+  h = {};
+  h.recipient_state = "failed";
+  h.contact_point = "Main";
+  cases.emplace_back("recipient state with contact point", h, [&](auto& s) {
+    return s.contact_point == "Main" &&
+           any(s, [](const SeededRecipient& r) { return r.state == "failed"; });
+  });
+  h = {};
+  h.reason = "no_consent";
+  cases.emplace_back("a recipient's reason", h, [&](auto& s) {
+    return any(s, [](const SeededRecipient& r) { return r.reason == "no_consent"; });
+  });
+  h = {};
+  h.reason = "not_permitted";
+  cases.emplace_back("the refusal reason", h, [](auto& s) { return s.status == "refused"; });
+  h = {};
+  h.text = "invoice";
+  cases.emplace_back("text in the body", h, [](auto& s) {
+    return s.status != "refused" && s.message.find("invoice") != std::string::npos;
+  });
+  h = {};
+  h.from_ms = history_seed::kBaseMs + 10 * history_seed::kMinute;
+  h.to_ms = history_seed::kBaseMs + 20 * history_seed::kMinute;
+  cases.emplace_back("time range", h, [from = h.from_ms, to = h.to_ms](auto& s) {
+    return s.created_ms >= from && s.created_ms < to;
+  });
+  h = {};
+  h.record_id = history_seed::Lead(1);
+  h.recipient_state = "delivered";
+  cases.emplace_back("record id and state of the same recipient", h, [&](auto& s) {
+    return any(s, [](const SeededRecipient& r) {
+      return r.record_id == history_seed::Lead(1) && r.state == "delivered";
+    });
+  });
+  for (const auto& [name, filter, keep] : cases) {
     auto expected = f.Expected(keep);
-    INFO("expected " << expected.size() << " notifications");
+    INFO(name << ": expected " << expected.size() << " notifications");
     CHECK_FALSE(expected.empty());
     CHECK(f.All(filter, 5) == expected);
-  };
-  HistoryFilter filter;
-  SECTION("contact point") {
-    filter.contact_point = "Alerts";
-    check(filter, [](auto& s) { return s.contact_point == "Alerts"; });
   }
-  SECTION("requesting user") {
-    filter.requested_by = history_seed::kUsers[1];
-    check(filter, [](auto& s) { return s.user == history_seed::kUsers[1]; });
-  }
-  SECTION("record id") {
-    filter.record_id = history_seed::Lead(4);
-    check(filter, [](auto& s) {
-      return AnyRecipient(
-          s, [](const SeededRecipient& r) { return r.record_id == history_seed::Lead(4); });
-    });
-  }
-  SECTION("phone") {
-    filter.phone_e164 = history_seed::Phone(7);
-    check(filter, [](auto& s) {
-      return AnyRecipient(
-          s, [](const SeededRecipient& r) { return r.phone == history_seed::Phone(7); });
-    });
-  }
-  SECTION("notification status") {
-    filter.status = "refused";
-    check(filter, [](auto& s) { return s.status == "refused"; });
-  }
-  SECTION("recipient state with contact point") {
-    filter.recipient_state = "failed";
-    filter.contact_point = "Main";
-    check(filter, [](auto& s) {
-      return s.contact_point == "Main" &&
-             AnyRecipient(s, [](const SeededRecipient& r) { return r.state == "failed"; });
-    });
-  }
-  SECTION("reason matches a recipient's reason or the refusal") {
-    filter.reason = "no_consent";
-    check(filter, [](auto& s) {
-      return AnyRecipient(s, [](const SeededRecipient& r) { return r.reason == "no_consent"; });
-    });
-    filter.reason = "not_permitted";
-    check(filter, [](auto& s) { return s.status == "refused"; });
-  }
-  SECTION("text in the body") {
-    filter.text = "invoice";
-    check(filter, [](auto& s) {
-      return s.status != "refused" && s.message.find("invoice") != std::string::npos;
-    });
-    filter.text = "Quarterly \"invoice";  // quotes are words, never FTS operators
-    auto page = f.query->List(filter, "", 10);
-    CHECK(page.ok());
-  }
-  SECTION("time range") {
-    filter.from_ms = history_seed::kBaseMs + 10 * history_seed::kMinute;
-    filter.to_ms = history_seed::kBaseMs + 20 * history_seed::kMinute;
-    check(filter,
-          [&](auto& s) { return s.created_ms >= filter.from_ms && s.created_ms < filter.to_ms; });
-  }
-  SECTION("record id and state together mean the same recipient") {
-    filter.record_id = history_seed::Lead(1);
-    filter.recipient_state = "delivered";
-    check(filter, [](auto& s) {
-      return AnyRecipient(s, [](const SeededRecipient& r) {
-        return r.record_id == history_seed::Lead(1) && r.state == "delivered";
-      });
-    });
-  }
+  HistoryFilter quotes;
+  quotes.text = "Quarterly \"invoice";  // quotes are words, never FTS operators
+  CHECK(f.query->List(quotes, "", 10).ok());
 }
 
 TEST_CASE("history summaries count recipients by state and segments sent", "[history]") {
