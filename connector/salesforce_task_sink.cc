@@ -82,7 +82,10 @@ Status SalesforceTaskSink::Insert(const std::vector<RecipientRow>& rows, std::ve
       return r.status;
     } else {
       o.error = r.status.message();
-      o.retryable = r.status.retryable();
+      // A session that was rejected and could not be renewed fails the whole
+      // call, not the record: keep the Task for a later batch (found by the
+      // fault soak: a 401 during a token refresh lost hundreds of Tasks).
+      o.retryable = r.status.retryable() || r.status.code() == StatusCode::kUnauthenticated;
     }
     outcomes->push_back(std::move(o));
   }

@@ -75,7 +75,13 @@ int TaskWriter::FlushOnce(bool force) {
     }
     Status recorded = store_.RecordTaskOutcomes(outcomes);
     if (!recorded.ok()) return -1;
-    for (const auto& o : outcomes) written += o.success;
+    bool retry_later = false;
+    for (const auto& o : outcomes) {
+      written += o.success;
+      retry_later |= !o.success && o.retryable;
+    }
+    // Retryable failures are back in the queue: back off rather than ask again at once.
+    if (retry_later) return -1;
   }
   return written;
 }

@@ -10,6 +10,7 @@
 #include "connector/twilio_transport.h"
 #include "salesforce/oauth.h"
 #include "salesforce/query.h"
+#include "salesforce/soql.h"
 
 namespace sfn::connector {
 
@@ -82,12 +83,12 @@ Result<mapping::FieldMapping> LoadMappingFromMetadata(salesforce::Connection& co
         if (w == name) fields.push_back(name);
       }
     }
-    std::string soql = "SELECT ";
-    for (size_t i = 0; i < fields.size(); ++i) soql += (i ? ", " : "") + fields[i];
-    soql += " FROM " + type;
+    // Field names come from the org's describe: the builder checks them like any identifier.
+    auto soql = salesforce::soql::SelectBuilder(type).Fields(fields).Build();
+    if (!soql.ok()) return soql.status();
     std::string all = "[";
     bool first = true;
-    Status s = salesforce::ForEachRecord(connection, soql, [&](const rapidjson::Value& rec) {
+    Status s = salesforce::ForEachRecord(connection, *soql, [&](const rapidjson::Value& rec) {
       if (!first) all += ",";
       first = false;
       all += json::Serialize(rec);
