@@ -28,6 +28,10 @@ demo: build
 bench: build
 	@scripts/run-bench $(BUILD_DIR)
 
+# Fault soak: 20,000 recipients, random emulator faults, 10 SIGKILLs (bench/soak.mjs).
+soak: build
+	bench/soak --bin $(BUILD_DIR)/bin
+
 asan: deps
 	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSFN_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_DIR) -j $(JOBS)
