@@ -156,14 +156,20 @@ const SMS_FAULTS = ['http_429', 'http_503', 'timeout_after_accept'];
 
 class FaultInjector {
   constructor(sfUrl, smsUrl, random) {
-    Object.assign(this, { sfUrl, smsUrl, random, counts: {}, running: false });
+    Object.assign(this, { sfUrl, smsUrl, random, counts: {}, running: false, progress: 0 });
   }
+  // Faults are armed for "the next N requests" and queue up at the emulators,
+  // so they are paced by the connector's progress (one every 40-200 units of
+  // work), not by the clock: otherwise they pile up faster than requests
+  // consume them and every call fails once the sends are over.
   start() {
     this.running = true;
     this.loop = (async () => {
+      let next = 0;
       while (this.running) {
-        await sleep(150 + this.random() * 500);
-        if (!this.running) break;
+        await sleep(100 + this.random() * 200);
+        if (!this.running || this.progress < next) continue;
+        next = this.progress + 40 + this.random() * 160;
         try { await this.injectOne(); } catch (e) { log('fault injection failed:', e.message); }
       }
     })();
@@ -391,7 +397,7 @@ async function run(opts, random, dir, children) {
 
   // Kill points: fractions of the expected work (SMS accepted + Tasks written),
   // the first one possibly before anything is sent (during resolution).
-  const expectedWork = 2 * (expected.eligible + demoRecords * 0.8);
+  let expectedWork = 2 * (expected.eligible + demoRecords * 0.8);  // an estimate until submitted
   const killAt = Array.from({ length: opts.kills }, () => random() * 0.95).sort((a, b) => a - b);
   const request = { request_id: `soak-${opts.seed}`, contact_point: 'Alerts', requested_by: sender.Id,
                     message: 'Soak notice for {!Recipient.FirstName, \"there\"}', record_ids: audience };
@@ -402,7 +408,11 @@ async function run(opts, random, dir, children) {
     while (!notificationId) {
       try {
         const r = await connector.api('POST', '/v1/notifications', request);
-        if (r.status === 202 || r.status === 200) notificationId = r.json().notification_id;
+        if (r.status === 202 || r.status === 200) {
+          notificationId = r.json().notification_id;
+          // Now the real amount of work is known: one SMS and one Task per recipient to send.
+          expectedWork = 2 * r.json().preflight.to_send;
+        }
         else if (r.status !== 503) throw new Error(`POST /v1/notifications: ${r.status} ${r.text.slice(0, 300)}`);
       } catch (e) {
         if (/POST \/v1/.test(e.message)) throw e;
@@ -419,6 +429,7 @@ async function run(opts, random, dir, children) {
     if (Date.now() > deadline) throw new Error(`timed out after ${kills} kills`);
     const m = await connector.metrics();
     const work = m ? m.sent + m.tasks : lastProgress;
+    faults.progress = work;
     if (work !== lastProgress) { lastProgress = work; lastProgressAt = Date.now(); }
     if (Date.now() - lastProgressAt > 90000) throw new Error(`no progress for 90 s at ${work} (see ${dir}/sfnotify.log)`);
     if (work / expectedWork >= killAt[kills]) {
