@@ -105,7 +105,7 @@ CREATE TABLE IF NOT EXISTS recipients (
   updated_ms INTEGER NOT NULL,
   UNIQUE(notification_id, record_id)
 );
-CREATE INDEX IF NOT EXISTS recipients_state ON recipients(state, next_attempt_ms);
+CREATE INDEX IF NOT EXISTS recipients_due ON recipients(state, next_attempt_ms, id);
 CREATE INDEX IF NOT EXISTS recipients_sid ON recipients(gateway_sid) WHERE gateway_sid != '';
 CREATE INDEX IF NOT EXISTS recipients_phone ON recipients(phone_e164, contact_point, last_attempt_ms);
 CREATE INDEX IF NOT EXISTS recipients_task ON recipients(task_state) WHERE task_state IN ('pending','in_flight');
@@ -349,7 +349,8 @@ class SqliteStore final : public Store {
   }
 
   std::vector<RecipientRow> DuePending(int64_t now_ms, size_t limit) override {
-    return SelectRecipients("WHERE state='pending' AND next_attempt_ms<=? ORDER BY id LIMIT ?",
+    // Index order (state, next_attempt_ms, id): LIMIT stops early instead of sorting every pending row.
+    return SelectRecipients("WHERE state='pending' AND next_attempt_ms<=? ORDER BY next_attempt_ms, id LIMIT ?",
                             [&](SQLite::Statement& q) {
                               q.bind(1, now_ms);
                               q.bind(2, static_cast<int64_t>(limit));

@@ -4,26 +4,23 @@ namespace sfn::smsemu {
 
 void MessageStore::Add(Message message) {
   std::lock_guard<std::mutex> lock(mu_);
+  by_sid_[message.sid] = messages_.size();
   messages_.push_back(std::move(message));
 }
 
 std::optional<Message> MessageStore::Get(const std::string& sid) const {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& m : messages_) {
-    if (m.sid == sid) return m;
-  }
-  return std::nullopt;
+  auto it = by_sid_.find(sid);
+  if (it == by_sid_.end()) return std::nullopt;
+  return messages_[it->second];
 }
 
 bool MessageStore::Update(const std::string& sid, const std::function<void(Message&)>& change) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto& m : messages_) {
-    if (m.sid == sid) {
-      change(m);
-      return true;
-    }
-  }
-  return false;
+  auto it = by_sid_.find(sid);
+  if (it == by_sid_.end()) return false;
+  change(messages_[it->second]);
+  return true;
 }
 
 std::vector<Message> MessageStore::List(const MessageFilter& filter) const {
@@ -43,6 +40,7 @@ std::vector<Message> MessageStore::List(const MessageFilter& filter) const {
 void MessageStore::Clear() {
   std::lock_guard<std::mutex> lock(mu_);
   messages_.clear();
+  by_sid_.clear();
 }
 
 }  // namespace sfn::smsemu
