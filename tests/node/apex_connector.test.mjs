@@ -4,51 +4,19 @@
 // the org. Processes: sfemu, smsemu, sfnotify (all on OS-chosen ports, stopped at the end).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import jsforce from 'jsforce';
-import { startServer, BIN_DIR, SOURCE_DIR } from './lib.mjs';
+import { startServer, startConnector, waitFor, SOURCE_DIR } from './lib.mjs';
 import { buildOutboundEvents } from './apex_events.mjs';
 
 const API_KEY = 'apex-e2e-key';
 let org, gateway, connector, connectorUrl, dir;
 
-function startConnector(configPath) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(BIN_DIR, 'sfnotify'), ['run', '--config', configPath], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, APEX_E2E_SMS_TOKEN: 'smsemu-demo-token', APEX_E2E_API_KEY: API_KEY },
-    });
-    let buffer = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('sfnotify did not start')); }, 30000);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`sfnotify exited with ${code}`)); });
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk.toString();
-      const m = buffer.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({ child, url: m[1] });
-      }
-    });
-  });
-}
-
 async function api(pathname) {
   const r = await fetch(connectorUrl + pathname, { headers: { Authorization: `Bearer ${API_KEY}` } });
   return { status: r.status, body: r.status === 200 ? await r.json() : null };
-}
-
-async function waitFor(check, ms = 60000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 before(async () => {
@@ -67,13 +35,13 @@ before(async () => {
     http: { listen: '127.0.0.1:0', api_keys: [{ name: 'e2e', key_env: 'APEX_E2E_API_KEY', role: 'admin' }] },
   };
   fs.writeFileSync(path.join(dir, 'sfnotify.json'), JSON.stringify(config));
-  ({ child: connector, url: connectorUrl } = await startConnector(path.join(dir, 'sfnotify.json')));
+  connector = await startConnector(path.join(dir, 'sfnotify.json'),
+                                   { APEX_E2E_SMS_TOKEN: 'smsemu-demo-token', APEX_E2E_API_KEY: API_KEY });
+  connectorUrl = connector.url;
 });
 
 after(async () => {
-  if (connector && connector.exitCode === null) {
-    await new Promise((done) => { connector.once('exit', done); connector.kill('SIGTERM'); });
-  }
+  await connector?.stop();
   await gateway?.stop();
   await org?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -102,7 +70,7 @@ test('events shaped as OutboundNotificationService publishes them are sent by th
       if (r.status !== 200 || r.body.status !== 'done') return null;
       const open = r.body.recipients.filter((x) => x.state !== 'suppressed' && x.state !== 'failed' && x.task_state !== 'written');
       return open.length === 0 ? r.body : null;
-    });
+    }, 60000);
     assert.equal(view.recipients.length, event.Record_Ids__c.split(',').length);
     for (const r of view.recipients) {
       if (r.state === 'suppressed') assert.ok(r.reason.length > 0);

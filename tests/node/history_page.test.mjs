@@ -5,39 +5,17 @@
 // (build/history-page.png).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { BIN_DIR, SOURCE_DIR, startServer } from './lib.mjs';
+import { BIN_DIR, SOURCE_DIR, startServer, startConnector, waitFor } from './lib.mjs';
 
 const ADMIN_KEY = 'page-admin-key';
 const READ_KEY = 'page-read-key';
 const CHROMIUM = process.env.SFN_CHROMIUM || '/usr/bin/chromium';
 
 let tmp, sfemu, smsemu, connector, api, context;
-
-function startConnector(configPath) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(BIN_DIR, 'sfnotify'), ['run', '--config', configPath], {
-      stdio: ['ignore', 'pipe', fs.openSync(path.join(tmp, 'sfnotify.log'), 'a')],
-      env: { ...process.env, PAGE_SMS_TOKEN: 'smsemu-demo-token', PAGE_ADMIN_KEY: ADMIN_KEY, PAGE_READ_KEY: READ_KEY },
-    });
-    let buffer = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('sfnotify did not start')); }, 30000);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`sfnotify exited with ${code}`)); });
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk.toString();
-      const m = buffer.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({ url: m[1], child });
-      }
-    });
-  });
-}
 
 async function call(base, method, target, body, key = ADMIN_KEY) {
   const res = await fetch(base + target, {
@@ -46,16 +24,6 @@ async function call(base, method, target, body, key = ADMIN_KEY) {
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, body: await res.json() };
-}
-
-async function waitFor(check, ms = 30000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 before(async () => {
@@ -87,7 +55,9 @@ before(async () => {
   };
   const configPath = path.join(tmp, 'sfnotify.json');
   fs.writeFileSync(configPath, JSON.stringify(config, null, 2));
-  connector = await startConnector(configPath);
+  connector = await startConnector(
+    configPath, { PAGE_SMS_TOKEN: 'smsemu-demo-token', PAGE_ADMIN_KEY: ADMIN_KEY, PAGE_READ_KEY: READ_KEY },
+    path.join(tmp, 'sfnotify.log'));
   api = connector.url;
   context = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
     executablePath: CHROMIUM,
@@ -100,10 +70,7 @@ before(async () => {
 
 after(async () => {
   if (context) await context.close();
-  if (connector) {
-    connector.child.kill('SIGTERM');
-    await new Promise((r) => { if (connector.child.exitCode !== null) r(); else connector.child.once('exit', r); });
-  }
+  await connector?.stop();
   for (const s of [smsemu, sfemu]) if (s) await s.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });

@@ -1,5 +1,6 @@
 // Shared helpers for Node tests: start a built program on an OS-chosen port and stop it afterwards.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 export const BIN_DIR = process.env.SFN_BIN_DIR || path.resolve(import.meta.dirname, '../../build/bin');
@@ -38,4 +39,47 @@ export function startServer(program, args = [], env = {}) {
       }
     });
   });
+}
+
+// Starts `sfnotify run --config configPath`; resolves to { url, child, stop() } once it prints
+// "listening on". stderr goes to `logPath` when given (else inherited).
+export function startConnector(configPath, env = {}, logPath = null) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(BIN_DIR, 'sfnotify'), ['run', '--config', configPath], {
+      stdio: ['ignore', 'pipe', logPath ? fs.openSync(logPath, 'a') : 'inherit'],
+      env: { ...process.env, ...env },
+    });
+    let buffer = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('sfnotify did not start within 30 s')); }, 30000);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`sfnotify exited with ${code}`)); });
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk.toString();
+      const m = buffer.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve({
+          url: m[1],
+          child,
+          stop: () => new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+          }),
+        });
+      }
+    });
+  });
+}
+
+// Polls `check` until it returns a truthy value (returned) or `ms` pass (throws).
+export async function waitFor(check, ms = 30000, interval = 150) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, interval));
+  }
 }
