@@ -318,19 +318,34 @@ function verify({ notification, audience, messages, tasks, dbFile, generatedElig
 
   // History: the last state recorded for each recipient is its state in the
   // outbox; each sent one has its sid recorded once and its Task written once.
-  const rows = sqliteJson(dbFile, `
-    SELECT r.record_id AS record_id, r.state AS state, r.gateway_sid AS sid, r.task_id AS task_id,
-      (SELECT h.state FROM history h WHERE h.recipient_id = r.id AND h.kind = 'state' ORDER BY h.id DESC LIMIT 1) AS last_state,
-      (SELECT COUNT(DISTINCT h.detail) FROM history h WHERE h.recipient_id = r.id AND h.kind = 'state' AND h.detail LIKE 'sid=%') AS sids,
-      (SELECT COUNT(*) FROM history h WHERE h.recipient_id = r.id AND h.kind = 'task' AND h.state = 'written') AS tasks_written
-    FROM recipients r WHERE r.notification_id = '${notification.notification_id.replace(/'/g, "''")}'`);
-  for (const row of rows) {
+  // One pass over each table (correlated subqueries would be quadratic here).
+  const nid = notification.notification_id.replace(/'/g, "''");
+  const rows = sqliteJson(dbFile, `SELECT id, record_id, state, gateway_sid AS sid FROM recipients
+                                   WHERE notification_id = '${nid}'`);
+  const byId = new Map(rows.map((r) => [r.id, { ...r, last_state: null, sidSet: new Set(), tasks_written: 0 }]));
+  const events = sqliteJson(dbFile, `SELECT recipient_id AS rid, kind, state, detail FROM history
+                                     WHERE notification_id = '${nid}' AND recipient_id != 0 ORDER BY id`);
+  for (const e of events) {
+    const r = byId.get(e.rid);
+    if (!r) continue;
+    if (e.kind === 'state') {
+      r.last_state = e.state;
+      if (e.detail.startsWith('sid=')) r.sidSet.add(e.detail);
+    } else if (e.kind === 'task' && e.state === 'written') {
+      r.tasks_written++;
+    }
+  }
+  for (const r of byId.values()) r.sids = r.sidSet.size;
+  for (const row of byId.values()) {
     let bad = row.last_state !== row.state;
     if (row.sid) bad ||= row.sids !== 1 || row.tasks_written !== 1;
     else bad ||= row.tasks_written !== 0;
     if (bad) {
       c.historyMismatch++;
-      if (c.historyMismatch <= 5) problems.push(`history of ${row.record_id}: ${JSON.stringify(row)}`);
+      if (c.historyMismatch <= 5) {
+        problems.push(`history of ${row.record_id}: last ${row.last_state}, state ${row.state}, ` +
+                      `${row.sids} sids, ${row.tasks_written} Tasks written`);
+      }
     }
   }
   if (rows.length !== notification.recipients.length) problems.push(`store has ${rows.length} recipients, API ${notification.recipients.length}`);
