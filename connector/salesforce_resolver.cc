@@ -260,7 +260,7 @@ Result<Resolution> SalesforceResolver::Resolve(const NotificationRequest& reques
     ids_by_object[salesforce::ObjectTypeForPrefix(salesforce::KeyPrefix(id))].push_back(id);
   }
   for (const auto& by_object : ids_by_object) {
-    // Named copies: C++17 lambdas cannot capture structured bindings (clang refuses).
+    // Plain references: C++17 lambdas cannot capture structured bindings (clang refuses).
     const std::string& object = by_object.first;
     const std::vector<std::string>& ids = by_object.second;
     const mapping::ObjectMapping* om = mapping_.Object(object);
