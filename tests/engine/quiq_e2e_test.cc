@@ -20,7 +20,7 @@ std::string Text(const rapidjson::Value& r, const char* field) {
 StackOptions QuiqStack(std::string gateway_json = "") {
   StackOptions o;
   o.gateway = "quiq";
-  o.quiq_gateway_json = std::move(gateway_json);
+  o.extra_gateway_json = std::move(gateway_json);
   return o;
 }
 

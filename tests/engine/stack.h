@@ -55,9 +55,9 @@ struct StackOptions {
   std::vector<std::string> smsemu_args;
   std::vector<std::string> sfemu_args;
   // "twilio" (smsemu) or "quiq" (quiqemu; contact points Main/Alerts send from Quiq
-  // contact points "main-cp"/"alerts-cp"); quiq_gateway_json adds members to "gateway".
+  // contact points "main-cp"/"alerts-cp"). extra_gateway_json adds members to "gateway" (either type).
   std::string gateway = "twilio";
-  std::string quiq_gateway_json;
+  std::string extra_gateway_json;
   // Runs with the store path before the connector first starts (e.g. to seed a history).
   std::function<void(const std::string& store_path)> seed_store;
   // Top-level config members added verbatim, e.g. R"("history": {"retention_days": 1},)".
@@ -111,10 +111,11 @@ class Stack {
     if (options_.gateway == "quiq") {
       return R"({"type": "quiq", "base_url": ")" + smsemu_.url + R"(", "identity": "quiqemu-app",
               "secret_env": "E2E_QUIQ_SECRET", "webhook_secret_env": "E2E_QUIQ_HOOK_SECRET")" +
-             (options_.quiq_gateway_json.empty() ? "" : ", " + options_.quiq_gateway_json) + "}";
+             (options_.extra_gateway_json.empty() ? "" : ", " + options_.extra_gateway_json) + "}";
     }
     return R"({"type": "twilio", "base_url": ")" + smsemu_.url + R"(",
-              "account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token_env": "E2E_SMS_TOKEN"})";
+              "account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token_env": "E2E_SMS_TOKEN")" +
+           (options_.extra_gateway_json.empty() ? "" : ", " + options_.extra_gateway_json) + "}";
   }
 
   void StartConnector() {
