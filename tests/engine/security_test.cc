@@ -244,10 +244,7 @@ TEST_CASE("security: secrets never reach the log, the history store, /metrics or
   REQUIRE(leads.size() >= 40);
   leads.resize(40);
   REQUIRE(stack.org->Send("POST", "/__emulator/expire-tokens", "{}").status < 300);
-  REQUIRE(
-      stack.org->Send("POST", "/__emulator/faults", R"({"fault":"INVALID_SESSION_ID","count":2})")
-          .status == 201);
-  REQUIRE(stack.gateway->Send("POST", "/__emulator/faults", R"({"fault":"http_503","count":2})")
+  REQUIRE(stack.gateway->Send("POST", "/__emulator/faults", R"({"fault":"http_429","count":2})")
               .status < 300);
   std::string sender = UserId(stack, "sender@sfnotify.demo");
 
@@ -257,6 +254,10 @@ TEST_CASE("security: secrets never reach the log, the history store, /metrics or
   bodies.push_back(sent.body);
   // 503 is fair while the org rejects the session: the request is kept and resolved later.
   REQUIRE((sent.status == 202 || sent.status == 503));
+  // Then the session is rejected while sends and Task writes are under way.
+  REQUIRE(
+      stack.org->Send("POST", "/__emulator/faults", R"({"fault":"INVALID_SESSION_ID","count":2})")
+          .status == 201);
   std::string id = stack.WaitForNotification("secrets-1");
   REQUIRE(!id.empty());
   bool settled = Stack::WaitUntil([&] {
