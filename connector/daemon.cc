@@ -13,7 +13,10 @@
 #include "connector/history_service.h"
 #include "connector/salesforce_resolver.h"
 #include "connector/salesforce_task_sink.h"
+#include "connector/task_status_writer.h"
 #include "connector/task_writer.h"
+#include "connector/twilio_webhooks.h"
+#include "connector/opt_out_writer.h"
 #include "connector/wiring.h"
 #include "mapping/field_mapping.h"
 #include "salesforce/connection.h"
@@ -109,13 +112,35 @@ int RunDaemon(const Config& config) {
     webhook_options.secret = *secret;
     webhook_options.store_path = config.store_path;
     for (const auto& cp : config.contact_points) webhook_options.contact_point_by_quiq_id[cp.quiq_contact_point] = cp.name;
-    auto webhook = QuiqWebhook::Create(webhook_options, **store, MakeQuiqReplyTaskSink(connection, *field_mapping));
+    auto webhook = QuiqWebhook::Create(webhook_options, **store, MakeReplyTaskSink(connection, *field_mapping));
     if (!webhook.ok()) return Fail(webhook.status().message());
     quiq_webhook = std::move(webhook.value());
     api.AddRoutes([&quiq_webhook](http::Request& request, http::Responder& responder) {
       return quiq_webhook->Handle(request, responder);
     });
   }
+  // Two-way sync with a Twilio-compatible gateway: status callbacks, replies, opt-outs.
+  std::unique_ptr<TwilioWebhooks> twilio_webhooks;
+  if (config.gateway.type == "twilio") {
+    auto token = ReadSecretEnv(config.gateway.auth_token_env, "gateway.auth_token_env");
+    if (!token.ok()) return Fail("config error: " + config.path + ": " + token.status().message());
+    TwilioWebhookOptions webhook_options;
+    webhook_options.public_url = config.http.public_url;
+    webhook_options.auth_token = *token;
+    webhook_options.default_region = config.default_region;
+    PhoneNormalizer sender_numbers(PhoneOptions{config.default_region});
+    for (const auto& cp : config.contact_points) {
+      auto number = sender_numbers.Normalize(cp.sender);
+      webhook_options.contact_point_by_sender[number.ok() ? number->e164 : cp.sender] = cp.name;
+    }
+    twilio_webhooks = std::make_unique<TwilioWebhooks>(webhook_options, **store, api,
+                                                       MakeReplyTaskSink(connection, *field_mapping));
+    api.AddRoutes([&twilio_webhooks](http::Request& request, http::Responder& responder) {
+      return twilio_webhooks->Handle(request, responder);
+    });
+  }
+  OptOutWriter opt_out_writer(**store, connection, *field_mapping, config.default_region);
+  TaskStatusWriter task_status_writer({}, **store, connection);
   HistoryServiceOptions history_options{config.store_path, config.history, engine_options.price_per_segment,
                                         config.default_region};
   auto history = HistoryService::Create(history_options, api);
@@ -136,7 +161,10 @@ int RunDaemon(const Config& config) {
   // tests) the address we actually listen on is used.
   std::string public_url = config.http.public_url.empty() ? api.base_url() : config.http.public_url;
   engine.SetStatusCallbackBase(public_url + "/v1/webhooks/twilio/status");
+  if (twilio_webhooks) twilio_webhooks->SetPublicUrl(public_url);
   engine.Start();
+  opt_out_writer.Start();
+  task_status_writer.Start();
 
   auto replay_store = salesforce::ReplayStore::Open(config.store_path);
   if (!replay_store.ok()) return Fail(replay_store.status().message());
@@ -176,6 +204,8 @@ int RunDaemon(const Config& config) {
   streaming.Stop();
   api.Stop();
   engine.Stop();
+  opt_out_writer.Stop();
+  task_status_writer.Stop();
   return 0;
 }
 

@@ -73,12 +73,12 @@ std::string ReplyTextOf(const rapidjson::Value& data) {
 struct QuiqWebhook::Impl {
   QuiqWebhookOptions options;
   Store& store;
-  QuiqReplySink sink;
+  ReplySink sink;
   std::mutex mu;  // serialises this connection's writes
   SQLite::Database db;
   WorkQueue workers;
 
-  Impl(QuiqWebhookOptions o, Store& s, QuiqReplySink k)
+  Impl(QuiqWebhookOptions o, Store& s, ReplySink k)
       : options(std::move(o)),
         store(s),
         sink(std::move(k)),
@@ -125,7 +125,7 @@ struct QuiqWebhook::Impl {
   }
 
   // The event handled, the recipient responded and its history row: one transaction.
-  Status FinishReply(const QuiqReply& reply) {
+  Status FinishReply(const InboundReply& reply) {
     std::lock_guard<std::mutex> lock(mu);
     try {
       SQLite::Transaction tx(db);
@@ -162,7 +162,7 @@ struct QuiqWebhook::Impl {
 };
 
 Result<std::unique_ptr<QuiqWebhook>> QuiqWebhook::Create(QuiqWebhookOptions options, Store& store,
-                                                         QuiqReplySink sink) {
+                                                         ReplySink sink) {
   if (options.secret.empty())
     return Status::InvalidArgument("the Quiq webhook needs a shared secret");
   try {
@@ -222,7 +222,7 @@ bool QuiqWebhook::Handle(http::Request& request, http::Responder& responder) {
     responder.Send(answer("ignored"));
     return true;
   }
-  QuiqReply reply;
+  InboundReply reply;
   reply.event_id = id;
   reply.conversation_id = StringOf(Member(*data, "id"));
   reply.handle = HandleOf(*data);
@@ -270,10 +270,10 @@ std::string QuiqReplyTaskKey(const std::string& event_id) {
   return "QE" + crypto::Hex(crypto::Sha256(event_id)).substr(0, 32);
 }
 
-QuiqReplySink MakeQuiqReplyTaskSink(salesforce::Connection& connection,
+ReplySink MakeReplyTaskSink(salesforce::Connection& connection,
                                     const mapping::FieldMapping& mapping) {
-  return [&connection, &mapping](const QuiqReply& reply) -> Status {
-    const std::string key = QuiqReplyTaskKey(reply.event_id);
+  return [&connection, &mapping](const InboundReply& reply) -> Status {
+    const std::string key = reply.task_key.empty() ? QuiqReplyTaskKey(reply.event_id) : reply.task_key;
     // A retried event finds the Task its first delivery wrote.
     bool exists = false;
     Status found = salesforce::ForEachRecord(connection,

@@ -36,8 +36,11 @@ class Connection;
 
 namespace sfn::connector {
 
-struct QuiqReply {
-  std::string event_id;         // Quiq's event id (idempotency key)
+// A reply from a recipient, from either gateway's webhook (Quiq conversation
+// events, Twilio inbound messages).
+struct InboundReply {
+  std::string event_id;         // the gateway's event or message id (idempotency key)
+  std::string task_key;         // SMS_Message_Sid__c of the reply Task; "" = QuiqReplyTaskKey(event_id)
   std::string conversation_id;  // Quiq's conversation id
   std::string handle;           // E.164
   std::string contact_point;    // our contact point name
@@ -48,7 +51,7 @@ struct QuiqReply {
 
 // Writes what a reply causes in Salesforce (the reply Task). Must be
 // idempotent on reply.event_id.
-using QuiqReplySink = std::function<Status(const QuiqReply& reply)>;
+using ReplySink = std::function<Status(const InboundReply& reply)>;
 
 struct QuiqWebhookOptions {
   std::string secret;                                           // the webhook's shared secret
@@ -60,7 +63,7 @@ struct QuiqWebhookOptions {
 class QuiqWebhook {
  public:
   static Result<std::unique_ptr<QuiqWebhook>> Create(QuiqWebhookOptions options, Store& store,
-                                                     QuiqReplySink sink);
+                                                     ReplySink sink);
   ~QuiqWebhook();
   // The route for ApiServer::AddRoutes.
   bool Handle(http::Request& request, http::Responder& responder);
@@ -75,11 +78,11 @@ class QuiqWebhook {
 // "QE" + 32 hex of SHA-256(event id) — 34 characters, the field's length.
 std::string QuiqReplyTaskKey(const std::string& event_id);
 
-// The reply Task: on the recipient's record (WhoId), Subject from the
+// The reply Task (for both gateways): on the recipient's record (WhoId), Subject from the
 // mapping's reply_task subject ({!Reply.Body}, record fields), Description the
 // reply text, Status Completed, SMS_Message_Sid__c QuiqReplyTaskKey(event id)
 // so a retried event finds the Task it already wrote.
-QuiqReplySink MakeQuiqReplyTaskSink(salesforce::Connection& connection,
+ReplySink MakeReplyTaskSink(salesforce::Connection& connection,
                                     const mapping::FieldMapping& mapping);
 
 }  // namespace sfn::connector

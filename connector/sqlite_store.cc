@@ -121,6 +121,27 @@ CREATE TABLE IF NOT EXISTS history (
   detail TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS history_notification ON history(notification_id, id);
+CREATE TABLE IF NOT EXISTS opt_out_sync (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  phone_e164 TEXT NOT NULL,
+  contact_point TEXT NOT NULL,
+  opted_out INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS inbound_messages (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  sid TEXT NOT NULL UNIQUE,
+  from_phone TEXT NOT NULL,
+  to_phone TEXT NOT NULL,
+  body TEXT NOT NULL,
+  contact_point TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  recipient_id INTEGER NOT NULL DEFAULT 0,
+  notification_id TEXT NOT NULL DEFAULT '',
+  record_id TEXT NOT NULL DEFAULT '',
+  at_ms INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS suppressions (
   phone_e164 TEXT NOT NULL,
   contact_point TEXT NOT NULL,
@@ -177,6 +198,16 @@ class SqliteStore final : public Store {
     db_.exec("PRAGMA synchronous=FULL");
     db_.exec("PRAGMA foreign_keys=ON");
     db_.exec(kSchema);
+    // Columns added after the first release (older stores lack them).
+    AddColumnIfMissing("recipients", "task_status_dirty", "INTEGER NOT NULL DEFAULT 0");
+    db_.exec("CREATE INDEX IF NOT EXISTS recipients_task_status ON recipients(task_status_dirty) "
+             "WHERE task_status_dirty = 1");
+  }
+
+  void AddColumnIfMissing(const std::string& table, const std::string& column, const std::string& type) {
+    SQLite::Statement q(db_, "SELECT 1 FROM pragma_table_info('" + table + "') WHERE name = ?");
+    q.bind(1, column);
+    if (!q.executeStep()) db_.exec("ALTER TABLE " + table + " ADD COLUMN " + column + " " + type);
   }
 
   Result<IntakeResult> Intake(const NotificationRequest& request) override {
@@ -427,7 +458,7 @@ class SqliteStore final : public Store {
       if (StateRank(state) <= rank) return false;
       SQLite::Statement u(db_,
                           "UPDATE recipients SET state=?, state_rank=?, error_code=CASE WHEN ?>0 THEN ? ELSE "
-                          "error_code END, updated_ms=? WHERE id=? AND state_rank<?");
+                          "error_code END, updated_ms=?, task_status_dirty=1 WHERE id=? AND state_rank<?");
       u.bind(1, RecipientStateName(state));
       u.bind(2, StateRank(state));
       u.bind(3, error_code);
@@ -499,7 +530,15 @@ class SqliteStore final : public Store {
         u.bind(3, o.task_id);
         u.bind(4, now);
         u.bind(5, o.recipient_id);
-        if (u.exec() == 1 && next != "pending") {
+        bool changed = u.exec() == 1;
+        if (changed && next == "written") {
+          SQLite::Statement d(db_,
+                              "UPDATE recipients SET task_status_dirty=1 WHERE id=? AND state NOT IN "
+                              "('accepted','sending','pending','deferred','suppressed')");
+          d.bind(1, o.recipient_id);
+          d.exec();
+        }
+        if (changed && next != "pending") {
           InsertHistory({0, NotificationOf(o.recipient_id), o.recipient_id, now, "task", next,
                          o.success ? "task=" + o.task_id : o.error});
         }
@@ -529,7 +568,136 @@ class SqliteStore final : public Store {
       SQLite::Statement q(db_, "DELETE FROM suppressions WHERE phone_e164=? AND contact_point=?");
       q.bind(1, phone);
       q.bind(2, contact_point);
+      if (q.exec() == 1) QueueOptOutSyncLocked(phone, contact_point, false, "opt_in", timeutil::NowMillis());
+      return Status::Ok();
+    });
+  }
+
+  std::vector<OptOutSync> PendingOptOutSyncs(size_t limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<OptOutSync> out;
+    SQLite::Statement q(db_,
+                        "SELECT id, phone_e164, contact_point, opted_out, reason, created_ms FROM opt_out_sync "
+                        "ORDER BY id LIMIT ?");
+    q.bind(1, static_cast<int64_t>(limit));
+    while (q.executeStep()) {
+      out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                     q.getColumn(3).getInt() != 0, q.getColumn(4).getString(), q.getColumn(5).getInt64()});
+    }
+    return out;
+  }
+
+  Status CompleteOptOutSync(int64_t id) override {
+    return WriteStatus([&]() {
+      SQLite::Statement q(db_, "DELETE FROM opt_out_sync WHERE id=?");
+      q.bind(1, id);
       q.exec();
+      return Status::Ok();
+    });
+  }
+
+  std::vector<std::pair<std::string, std::string>> Suppressions() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::pair<std::string, std::string>> out;
+    SQLite::Statement q(db_, "SELECT phone_e164, contact_point FROM suppressions ORDER BY phone_e164, contact_point");
+    while (q.executeStep()) out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
+    return out;
+  }
+
+  Result<bool> RecordInbound(const InboundMessage& m) override {
+    return Write<bool>([&]() -> Result<bool> {
+      SQLite::Statement q(db_,
+                          "INSERT OR IGNORE INTO inbound_messages (sid, from_phone, to_phone, body, contact_point, "
+                          "kind, recipient_id, notification_id, record_id, at_ms) VALUES (?,?,?,?,?,?,?,?,?,?)");
+      q.bind(1, m.sid);
+      q.bind(2, m.from);
+      q.bind(3, m.to);
+      q.bind(4, m.body);
+      q.bind(5, m.contact_point);
+      q.bind(6, m.kind);
+      q.bind(7, m.recipient_id);
+      q.bind(8, m.notification_id);
+      q.bind(9, m.record_id);
+      q.bind(10, m.at_ms ? m.at_ms : timeutil::NowMillis());
+      if (q.exec() != 1) return false;
+      if (!m.notification_id.empty()) {
+        InsertHistory({0, m.notification_id, m.recipient_id, m.at_ms, "inbound", m.kind, m.body});
+      }
+      return true;
+    });
+  }
+
+  bool InboundSeen(const std::string& sid) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SQLite::Statement q(db_, "SELECT 1 FROM inbound_messages WHERE sid=?");
+    q.bind(1, sid);
+    return q.executeStep();
+  }
+
+  Status MarkResponded(int64_t recipient_id, const std::string& detail) override {
+    return WriteStatus([&]() {
+      int64_t now = timeutil::NowMillis();
+      SQLite::Statement u(db_, "UPDATE recipients SET responded=1, updated_ms=? WHERE id=? AND responded=0");
+      u.bind(1, now);
+      u.bind(2, recipient_id);
+      if (u.exec() == 1) InsertHistory({0, NotificationOf(recipient_id), recipient_id, now, "reply", "responded", detail});
+      return Status::Ok();
+    });
+  }
+
+  std::vector<InboundMessage> Conversations(size_t limit, int64_t before_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<InboundMessage> out;
+    SQLite::Statement q(db_,
+                        "SELECT id, sid, from_phone, to_phone, body, contact_point, kind, recipient_id, "
+                        "notification_id, record_id, at_ms FROM inbound_messages WHERE (?=0 OR id<?) "
+                        "ORDER BY id DESC LIMIT ?");
+    q.bind(1, before_id);
+    q.bind(2, before_id);
+    q.bind(3, static_cast<int64_t>(limit));
+    while (q.executeStep()) {
+      InboundMessage m;
+      m.id = q.getColumn(0).getInt64();
+      m.sid = q.getColumn(1).getString();
+      m.from = q.getColumn(2).getString();
+      m.to = q.getColumn(3).getString();
+      m.body = q.getColumn(4).getString();
+      m.contact_point = q.getColumn(5).getString();
+      m.kind = q.getColumn(6).getString();
+      m.recipient_id = q.getColumn(7).getInt64();
+      m.notification_id = q.getColumn(8).getString();
+      m.record_id = q.getColumn(9).getString();
+      m.at_ms = q.getColumn(10).getInt64();
+      out.push_back(std::move(m));
+    }
+    return out;
+  }
+
+  std::vector<TaskStatusUpdate> TaskStatusUpdates(size_t limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<TaskStatusUpdate> out;
+    SQLite::Statement q(db_,
+                        "SELECT id, task_id, state, error_code FROM recipients WHERE task_status_dirty=1 "
+                        "AND task_id!='' ORDER BY id LIMIT ?");
+    q.bind(1, static_cast<int64_t>(limit));
+    while (q.executeStep()) {
+      out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(),
+                     ParseRecipientState(q.getColumn(2).getString()).value_or(RecipientState::kAccepted),
+                     q.getColumn(3).getInt()});
+    }
+    return out;
+  }
+
+  Status MarkTaskStatusSynced(const std::vector<TaskStatusUpdate>& updates) override {
+    return WriteStatus([&]() {
+      // Only when the state is still the one written: a newer status keeps the row dirty.
+      SQLite::Statement u(db_, "UPDATE recipients SET task_status_dirty=0 WHERE id=? AND state=?");
+      for (const auto& up : updates) {
+        u.reset();
+        u.bind(1, up.recipient_id);
+        u.bind(2, RecipientStateName(up.state));
+        u.exec();
+      }
       return Status::Ok();
     });
   }
@@ -782,8 +950,22 @@ class SqliteStore final : public Store {
     q.bind(2, contact_point);
     q.bind(3, reason);
     q.bind(4, now);
+    if (q.exec() == 1) QueueOptOutSyncLocked(phone, contact_point, true, reason, now);
+  }
+
+  void QueueOptOutSyncLocked(const std::string& phone, const std::string& contact_point, bool opted_out,
+                             const std::string& reason, int64_t now) {
+    SQLite::Statement q(db_,
+                        "INSERT INTO opt_out_sync (phone_e164, contact_point, opted_out, reason, created_ms) "
+                        "VALUES (?,?,?,?,?)");
+    q.bind(1, phone);
+    q.bind(2, contact_point);
+    q.bind(3, opted_out ? 1 : 0);
+    q.bind(4, reason);
+    q.bind(5, now);
     q.exec();
   }
+
 
   void CompleteIfFinishedLocked(const std::string& notification_id, int64_t now) {
     // EXISTS over the (notification_id, state) index: O(1) per call, not a scan of the audience.

@@ -120,6 +120,40 @@ struct TaskOutcome {
   bool retryable = false;
 };
 
+// A change of a number's opt-out state still to be written to Salesforce (the
+// mapped opt-out field on every Lead/Contact with that number).
+struct OptOutSync {
+  int64_t id = 0;
+  std::string phone_e164;
+  std::string contact_point;
+  bool opted_out = true;  // false: opted back in (START)
+  std::string reason;     // stop_reply, gateway_opt_out, start_reply, ...
+  int64_t created_ms = 0;
+};
+
+// An inbound message (a reply) as received from the gateway.
+struct InboundMessage {
+  int64_t id = 0;
+  std::string sid;            // gateway message id (idempotency key)
+  std::string from;           // E.164 of the handset
+  std::string to;             // our sender
+  std::string body;
+  std::string contact_point;  // "" when the To number is none of ours
+  std::string kind;           // stop | start | help | reply | unmatched
+  int64_t recipient_id = 0;   // the recipient last sent to that number (0 when none)
+  std::string notification_id;
+  std::string record_id;
+  int64_t at_ms = 0;
+};
+
+// A Task whose delivery status field must be brought up to date.
+struct TaskStatusUpdate {
+  int64_t recipient_id = 0;
+  std::string task_id;
+  RecipientState state = RecipientState::kAccepted;
+  int error_code = 0;
+};
+
 struct StoreCounters {
   int64_t pending = 0, deferred = 0, sending = 0, accepted = 0, sent = 0, delivered = 0, undelivered = 0,
           failed = 0, suppressed = 0, tasks_pending = 0, tasks_written = 0;
@@ -180,6 +214,26 @@ class Store {
   virtual Status AddSuppression(const std::string& phone_e164, const std::string& contact_point,
                                 const std::string& reason) = 0;
   virtual Status RemoveSuppression(const std::string& phone_e164, const std::string& contact_point) = 0;
+
+  // Opt-out write-back queue: AddSuppression queues opted_out=true for a new
+  // entry and RemoveSuppression opted_out=false for a removed one, in the same
+  // transaction, so Salesforce hears of every change even across crashes.
+  virtual std::vector<OptOutSync> PendingOptOutSyncs(size_t limit) = 0;
+  virtual Status CompleteOptOutSync(int64_t id) = 0;
+  // Every (phone, contact point) on the suppression list.
+  virtual std::vector<std::pair<std::string, std::string>> Suppressions() = 0;
+
+  // Replies. RecordInbound returns false when the sid was already recorded (a
+  // redelivered webhook). MarkResponded sets the flag and writes a history row.
+  virtual Result<bool> RecordInbound(const InboundMessage& message) = 0;
+  virtual bool InboundSeen(const std::string& sid) = 0;
+  virtual Status MarkResponded(int64_t recipient_id, const std::string& detail) = 0;
+  // Newest first; before_id = 0 for the first page.
+  virtual std::vector<InboundMessage> Conversations(size_t limit, int64_t before_id) = 0;
+
+  // Tasks whose delivery status changed since it was last written to Salesforce.
+  virtual std::vector<TaskStatusUpdate> TaskStatusUpdates(size_t limit) = 0;
+  virtual Status MarkTaskStatusSynced(const std::vector<TaskStatusUpdate>& updates) = 0;
 
   // Marks the notification done when no recipient is left to send.
   virtual Status CompleteIfFinished(const std::string& notification_id) = 0;
