@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "  doctor --config FILE   check config, login, event channel, mapping, gateway, store\n"
     "  mapping validate --config FILE   check every mapped field against the org\n"
     "  send [options]         send through a running connector (sfnotify send --help)\n"
+    "  reconcile-optouts --config FILE  write every suppressed number's opt-out to Salesforce\n"
     "  history [options]      list or show sent notifications (sfnotify history --help)\n"
     "  usage [options]        messages, segments and estimated cost (sfnotify usage --help)\n"
     "  version                print the version\n";
@@ -68,6 +69,7 @@ int RunCli(const std::string& argv0, const std::vector<std::string>& args) {
   if (command == "usage") return RunUsageCli(rest);
   if (command == "doctor") return RunDoctor(rest);
   if (command == "send") return RunSend(rest);
+  if (command == "reconcile-optouts") return RunReconcileOptOuts(rest);
   if (command == "mapping" && !rest.empty() && rest[0] == "validate") {
     return RunMappingValidate(std::vector<std::string>(rest.begin() + 1, rest.end()));
   }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <set>
 #include <thread>
 
 #include "common/crypto.h"
@@ -15,6 +16,8 @@
 #include "common/http_client.h"
 #include "common/json.h"
 #include "connector/config.h"
+#include "connector/opt_out_writer.h"
+#include "connector/store.h"
 #include "connector/quiq_transport.h"
 #include "connector/wiring.h"
 #include "salesforce/connection.h"
@@ -326,6 +329,63 @@ int RunSend(const std::vector<std::string>& args) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   return 1;
+}
+
+int RunReconcileOptOuts(const std::vector<std::string>& args) {
+  auto config = ConfigFromArgs(args, "reconcile-optouts");
+  if (!config.ok()) {
+    std::fprintf(stderr, "%s\n", config.status().message().c_str());
+    return 2;
+  }
+  auto token_source = MakeTokenSource(config->salesforce);
+  if (!token_source.ok()) {
+    std::fprintf(stderr, "sfnotify: %s\n", token_source.status().message().c_str());
+    return 2;
+  }
+  salesforce::ConnectionOptions options;
+  options.api_version = config->salesforce.api_version;
+  salesforce::Connection connection(*token_source, options);
+  Status login = connection.Connect();
+  if (!login.ok()) {
+    std::fprintf(stderr, "sfnotify: cannot log in to Salesforce: %s\n", login.message().c_str());
+    return 1;
+  }
+  auto mapping = LoadMapping(config.value(), connection);
+  if (!mapping.ok()) {
+    std::fprintf(stderr, "sfnotify: mapping error: %s\n", mapping.status().message().c_str());
+    return 1;
+  }
+  auto store = OpenSqliteStore({config->store_path});
+  if (!store.ok()) {
+    std::fprintf(stderr, "sfnotify: %s\n", store.status().message().c_str());
+    return 1;
+  }
+  OptOutWriter writer(**store, connection, *mapping, config->default_region);
+  std::set<std::string> numbers;
+  for (const auto& [phone, contact_point] : (*store)->Suppressions()) numbers.insert(phone);
+  size_t checked = 0, changed = 0;
+  for (const auto& phone : numbers) {
+    auto records = writer.FindRecords(phone);
+    if (!records.ok()) {
+      std::fprintf(stderr, "sfnotify: %s\n", records.status().message().c_str());
+      return 1;
+    }
+    std::vector<PhoneRecord> fix;
+    for (const auto& r : *records) {
+      ++checked;
+      if (!r.opted_out) fix.push_back(r);
+    }
+    Status s = writer.Write(fix, true);
+    if (!s.ok()) {
+      std::fprintf(stderr, "sfnotify: %s\n", s.message().c_str());
+      return 1;
+    }
+    std::string masked = phone.size() > 4 ? std::string(phone.size() - 4, '*') + phone.substr(phone.size() - 4) : phone;
+    for (const auto& r : fix) std::printf("opted out %s %s (%s)\n", r.object.c_str(), r.id.c_str(), masked.c_str());
+    changed += fix.size();
+  }
+  std::printf("%zu suppressed number(s), %zu record(s) checked, %zu changed\n", numbers.size(), checked, changed);
+  return 0;
 }
 
 }  // namespace sfn::connector

@@ -13,6 +13,9 @@ namespace sfn::connector {
 int RunDoctor(const std::vector<std::string>& args);
 int RunMappingValidate(const std::vector<std::string>& args);
 int RunSend(const std::vector<std::string>& args);
+// sfnotify reconcile-optouts --config F: every number on the suppression list is opted out on
+// every Lead/Contact that has it in Salesforce; prints each record it changed and a summary.
+int RunReconcileOptOuts(const std::vector<std::string>& args);
 
 // "--name VALUE" or "--name=VALUE".
 bool FlagValue(const std::vector<std::string>& args, const std::string& name, std::string* value);

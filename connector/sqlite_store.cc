@@ -121,6 +121,15 @@ CREATE TABLE IF NOT EXISTS history (
   detail TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS history_notification ON history(notification_id, id);
+CREATE TABLE IF NOT EXISTS early_statuses (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  sid TEXT NOT NULL,
+  raw_status TEXT NOT NULL,
+  state TEXT NOT NULL,
+  error_code INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS early_statuses_sid ON early_statuses(sid);
 CREATE TABLE IF NOT EXISTS opt_out_sync (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   phone_e164 TEXT NOT NULL,
@@ -448,10 +457,50 @@ class SqliteStore final : public Store {
       int64_t now = timeutil::NowMillis();
       SQLite::Statement find(db_, "SELECT id, notification_id, state_rank FROM recipients WHERE gateway_sid=?");
       find.bind(1, sid);
-      if (!find.executeStep()) return Status::NotFound("no recipient with message sid " + sid);
+      if (!find.executeStep()) {
+        // A callback can overtake the sender recording the SID: keep it, and apply it when the
+        // SID is recorded (ApplyEarlyStatusesLocked).
+        SQLite::Statement keep(db_,
+                               "INSERT INTO early_statuses (sid, raw_status, state, error_code, at_ms) "
+                               "VALUES (?,?,?,?,?)");
+        keep.bind(1, sid);
+        keep.bind(2, raw_status);
+        keep.bind(3, RecipientStateName(state));
+        keep.bind(4, error_code);
+        keep.bind(5, now);
+        keep.exec();
+        return false;
+      }
       int64_t id = find.getColumn(0).getInt64();
       std::string nid = find.getColumn(1).getString();
       int rank = find.getColumn(2).getInt();
+      return ApplyStatusLocked(id, nid, rank, state, error_code, raw_status, now);
+    });
+  }
+
+  // Status callbacks that arrived before their SID was recorded, applied in arrival order.
+  void ApplyEarlyStatusesLocked(const std::string& sid, int64_t id, const std::string& nid, int rank, int64_t now) {
+    if (sid.empty()) return;
+    SQLite::Statement q(db_, "SELECT raw_status, state, error_code FROM early_statuses WHERE sid=? ORDER BY id");
+    q.bind(1, sid);
+    bool any = false;
+    while (q.executeStep()) {
+      any = true;
+      auto state = ParseRecipientState(q.getColumn(1).getString()).value_or(RecipientState::kAccepted);
+      if (ApplyStatusLocked(id, nid, rank, state, q.getColumn(2).getInt(), q.getColumn(0).getString(), now)) {
+        rank = StateRank(state);
+      }
+    }
+    if (!any) return;
+    SQLite::Statement d(db_, "DELETE FROM early_statuses WHERE sid=?");
+    d.bind(1, sid);
+    d.exec();
+  }
+
+  // Records one gateway status event for a known recipient; forward-only.
+  bool ApplyStatusLocked(int64_t id, const std::string& nid, int rank, RecipientState state, int error_code,
+                         const std::string& raw_status, int64_t now) {
+    {
       // Every status event is kept in the history, applied or not.
       InsertHistory({0, nid, id, now, "gateway_status", raw_status,
                      error_code ? "code=" + std::to_string(error_code) : ""});
@@ -469,7 +518,7 @@ class SqliteStore final : public Store {
       bool changed = u.exec() == 1;
       if (changed) InsertHistory({0, nid, id, now, "state", RecipientStateName(state), ""});
       return changed;
-    });
+    }
   }
 
   Result<RecipientRow> RecipientBySid(const std::string& sid) override {
@@ -856,6 +905,7 @@ class SqliteStore final : public Store {
         u.bind(7, recipient_id);
         if (u.exec() == 1) {
           InsertHistory({0, nid, recipient_id, now_ms, "state", RecipientStateName(state), "sid=" + result.sid});
+          ApplyEarlyStatusesLocked(result.sid, recipient_id, nid, StateRank(state), now_ms);
         }
         break;
       }

@@ -7,46 +7,21 @@
 #include <set>
 #include <thread>
 
-#include "common/form.h"
 #include "stack.h"
 
 using namespace e2e;
 
 namespace {
 
-std::string Login(Stack& stack) {
-  auto r = stack.org->Send("POST", "/services/oauth2/token",
-                           "grant_type=password&client_id=sfnotify-local&client_secret=sfnotify-local-secret"
-                           "&username=integration%40sfnotify.demo&password=sfnotify-demo",
-                           {{"Content-Type", "application/x-www-form-urlencoded"}});
-  REQUIRE(r.status == 200);
-  return Json(r.body)["access_token"].GetString();
-}
-
 // Creates `count` consenting Leads with distinct valid US mobile numbers; returns their ids.
 std::vector<std::string> CreateLeads(Stack& stack, int count, int first_number) {
-  std::string token = Login(stack);
-  std::vector<std::string> ids;
-  for (int start = 0; start < count; start += 200) {
-    std::string body = R"({"allOrNone":true,"records":[)";
-    for (int i = start; i < std::min(count, start + 200); ++i) {
-      if (i > start) body += ",";
-      body += R"({"attributes":{"type":"Lead"},"LastName":"Load)" + std::to_string(i) +
-              R"(","FirstName":"Test","Company":"Load Co","SMS_Opt_In__c":true,"MobilePhone":"+1212)" +
-              std::to_string(first_number + i) + R"("})";
-    }
-    body += "]}";
-    auto r = stack.org->Send("POST", "/services/data/v62.0/composite/sobjects", body,
-                             {{"Authorization", "Bearer " + token}});
-    INFO(r.body.substr(0, 500));
-    REQUIRE(r.status == 200);
-    auto results = Json(r.body);
-    for (const auto& res : results.GetArray()) {
-      REQUIRE(res["success"].GetBool());
-      ids.push_back(res["id"].GetString());
-    }
+  std::vector<std::string> leads;
+  for (int i = 0; i < count; ++i) {
+    leads.push_back(R"({"LastName":"Load)" + std::to_string(i) +
+                    R"(","FirstName":"Test","Company":"Load Co","SMS_Opt_In__c":true,"MobilePhone":"+1212)" +
+                    std::to_string(first_number + i) + R"("})");
   }
-  return ids;
+  return stack.CreateRecords("Lead", leads);
 }
 
 size_t MessageCount(Stack& stack) { return stack.Messages()["messages"].Size(); }

@@ -19,29 +19,6 @@ std::string Text(const rapidjson::Value& r, const char* field) {
   return r.HasMember(field) && r[field].IsString() ? r[field].GetString() : "";
 }
 
-// Waits until the notification is done and every sent recipient has its Task.
-rapidjson::Document WaitSettled(Stack& stack, const std::string& notification_id, std::chrono::seconds timeout) {
-  rapidjson::Document doc;
-  bool settled = Stack::WaitUntil(
-      [&] {
-        auto r = stack.Api("GET", "/v1/notifications/" + notification_id);
-        if (r.status != 200) return false;
-        doc = Json(r.body);
-        if (std::string(doc["status"].GetString()) != "done") return false;
-        for (const auto& rec : doc["recipients"].GetArray()) {
-          std::string state = rec["state"].GetString();
-          if (state != "suppressed" && state != "failed" && std::string(rec["task_state"].GetString()) != "written") {
-            return false;
-          }
-        }
-        return true;
-      },
-      timeout);
-  INFO(stack.ConnectorLog());
-  REQUIRE(settled);
-  return doc;
-}
-
 struct Observed {
   std::map<std::string, int> sms_per_phone;
   std::set<std::string> sids;
@@ -80,7 +57,7 @@ TEST_CASE("a platform event for 300 records sends exactly the eligible ones, wit
       "Template__c":"Reminder","Record_Ids__c":")" + Join(audience) + R"("})");
   auto id = stack.WaitForNotification("e2e-300");
   REQUIRE(!id.empty());
-  auto doc = WaitSettled(stack, id, std::chrono::seconds(90));
+  auto doc = stack.WaitSettled(id, std::chrono::seconds(90));
 
   // Records as the org holds them, to check every decision independently.
   std::map<std::string, const rapidjson::Value*> by_id;
@@ -138,7 +115,7 @@ TEST_CASE("a platform event for 300 records sends exactly the eligible ones, wit
         "Message__c":"marker","Record_Ids__c":")" + audience.front() + R"("})");
     auto marker = stack.WaitForNotification("e2e-marker");
     REQUIRE(!marker.empty());
-    WaitSettled(stack, marker, std::chrono::seconds(60));  // the marker's SMS and Task are written
+    stack.WaitSettled(marker, std::chrono::seconds(60));  // the marker's SMS and Task are written
     Observed after = Observe(stack);
     int total_after = 0;
     for (const auto& [phone, n] : after.sms_per_phone) total_after += n;
@@ -176,7 +153,7 @@ TEST_CASE("Salesforce API calls stay within ceil(N/2000)+ceil(N/200)+a small con
       "Message__c":"Budget check","Record_Ids__c":")" + Join(audience) + R"("})");
   auto id = stack.WaitForNotification("e2e-budget");
   REQUIRE(!id.empty());
-  WaitSettled(stack, id, std::chrono::seconds(120));
+  stack.WaitSettled(id, std::chrono::seconds(120));
   int api_calls = 0;
   std::map<std::string, int> calls_by_path;
   auto requests = stack.OrgRequests();  // keep the document alive while iterating

@@ -177,6 +177,64 @@ class Stack {
     if (!key.empty()) headers.push_back({"Authorization", "Bearer " + key});
     return api->Send(method, target, body, headers);
   }
+  // An access token for the org's integration user (password flow).
+  std::string OrgToken() {
+    auto r = org->Send("POST", "/services/oauth2/token",
+                       "grant_type=password&client_id=sfnotify-local&client_secret=sfnotify-local-secret"
+                       "&username=integration%40sfnotify.demo&password=sfnotify-demo",
+                       {{"Content-Type", "application/x-www-form-urlencoded"}});
+    REQUIRE(r.status == 200);
+    return Json(r.body)["access_token"].GetString();
+  }
+  // Inserts records of `type` (JSON objects of fields, e.g. R"({"LastName":"X"})") through
+  // Collections, 200 per call; returns their ids in order.
+  std::vector<std::string> CreateRecords(const std::string& type, const std::vector<std::string>& records) {
+    std::string token = OrgToken();
+    std::vector<std::string> ids;
+    for (size_t start = 0; start < records.size(); start += 200) {
+      std::string body = R"({"allOrNone":true,"records":[)";
+      for (size_t i = start; i < std::min(records.size(), start + 200); ++i) {
+        body += (i > start ? "," : "") + std::string(R"({"attributes":{"type":")") + type + R"("},)" +
+                records[i].substr(1);
+      }
+      body += "]}";
+      auto r = org->Send("POST", "/services/data/v62.0/composite/sobjects", body,
+                         {{"Authorization", "Bearer " + token}});
+      INFO(r.body.substr(0, 500));
+      REQUIRE(r.status == 200);
+      auto results = Json(r.body);
+      for (const auto& res : results.GetArray()) {
+        REQUIRE(res["success"].GetBool());
+        ids.push_back(res["id"].GetString());
+      }
+    }
+    return ids;
+  }
+  // Waits until the notification is done and every sent recipient has its Task; returns its view.
+  rapidjson::Document WaitSettled(const std::string& notification_id,
+                                  std::chrono::seconds timeout = std::chrono::seconds(90)) {
+    rapidjson::Document doc;
+    bool settled = WaitUntil(
+        [&] {
+          auto r = Api("GET", "/v1/notifications/" + notification_id);
+          if (r.status != 200) return false;
+          doc = Json(r.body);
+          if (std::string(doc["status"].GetString()) != "done") return false;
+          for (const auto& rec : doc["recipients"].GetArray()) {
+            std::string state = rec["state"].GetString();
+            if (state != "suppressed" && state != "failed" &&
+                std::string(rec["task_state"].GetString()) != "written") {
+              return false;
+            }
+          }
+          return true;
+        },
+        timeout);
+    INFO(ConnectorLog());
+    REQUIRE(settled);
+    return doc;
+  }
+
   // The notification created for `request_id`, once intake happened (polls the API).
   std::string WaitForNotification(const std::string& request_id, std::chrono::seconds timeout = std::chrono::seconds(60));
   // Polls until `done` or the timeout; returns whether it became true.

@@ -111,7 +111,29 @@ TEST_CASE("gateway statuses only move forward and every event is kept in history
   int status_events = 0;
   for (const auto& h : store->History(n.notification_id)) status_events += h.kind == "gateway_status";
   CHECK(status_events == 3);
-  CHECK_FALSE(store->ApplyGatewayStatus("SMnope", RecipientState::kSent, 0, "sent").ok());
+  auto unknown = store->ApplyGatewayStatus("SMnope", RecipientState::kSent, 0, "sent");
+  REQUIRE(unknown.ok());  // kept for later: the SID may not be recorded yet
+  CHECK_FALSE(unknown.value());
+}
+
+TEST_CASE("a status that overtakes the recorded SID is applied when the SID is recorded", "[store]") {
+  sfn::test::TempDir dir;
+  auto store = Open(dir);
+  auto n = store->Intake(Request("req-early")).value();
+  REQUIRE(store->SaveRecipients(n.notification_id, {Plan("00Q5g0000000001AAA", "+14155550100")}).ok());
+  auto id = store->DuePending(sfn::timeutil::NowMillis(), 1).at(0).id;
+  REQUIRE(store->BeginAttempt(id, 1).value());
+  // The carrier's verdict arrives before the sender has written the gateway's answer.
+  CHECK_FALSE(store->ApplyGatewayStatus("SMearly", RecipientState::kFailed, 30006, "failed").value());
+  AttemptResult accepted;
+  accepted.kind = AttemptResult::Kind::kAccepted;
+  accepted.sid = "SMearly";
+  accepted.gateway_status = "queued";
+  REQUIRE(store->RecordAttempt(id, accepted, 2).ok());
+  auto row = store->GetRecipient(id).value();
+  CHECK(row.state == RecipientState::kFailed);
+  CHECK(row.error_code == 30006);
+  CHECK(row.task_state == "pending");  // the send still gets its Task
 }
 
 TEST_CASE("a gateway opt-out rejection suppresses the number for that contact point", "[store]") {
