@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <set>
 #include <thread>
@@ -161,30 +163,54 @@ int RunDoctor(const std::vector<std::string>& args) {
   return all ? 0 : 1;
 }
 
-int RunMappingValidate(const std::vector<std::string>& args) {
-  auto config = ConfigFromArgs(args, "mapping validate");
+// The config, a logged-in connection and the mapping: what the org-facing commands share.
+// On failure prints one line and sets *exit_code (2: usage/config, 1: login or mapping).
+struct OrgSession {
+  Config config;
+  std::unique_ptr<salesforce::Connection> connection;
+  std::unique_ptr<mapping::FieldMapping> mapping;
+};
+
+std::optional<OrgSession> OpenOrgSession(const std::vector<std::string>& args, const char* command, int* exit_code) {
+  auto config = ConfigFromArgs(args, command);
   if (!config.ok()) {
     std::fprintf(stderr, "%s\n", config.status().message().c_str());
-    return 2;
+    *exit_code = 2;
+    return std::nullopt;
   }
   auto token_source = MakeTokenSource(config->salesforce);
   if (!token_source.ok()) {
     std::fprintf(stderr, "sfnotify: %s\n", token_source.status().message().c_str());
-    return 2;
+    *exit_code = 2;
+    return std::nullopt;
   }
   salesforce::ConnectionOptions options;
   options.api_version = config->salesforce.api_version;
-  salesforce::Connection connection(*token_source, options);
-  Status login = connection.Connect();
+  OrgSession session;
+  session.connection = std::make_unique<salesforce::Connection>(*token_source, options);
+  Status login = session.connection->Connect();
   if (!login.ok()) {
     std::fprintf(stderr, "sfnotify: cannot log in to Salesforce: %s\n", login.message().c_str());
-    return 1;
+    *exit_code = 1;
+    return std::nullopt;
   }
-  auto mapping = LoadMapping(config.value(), connection);
+  auto mapping = LoadMapping(config.value(), *session.connection);
   if (!mapping.ok()) {
     std::printf("%s\n", mapping.status().message().c_str());
-    return 1;
+    *exit_code = 1;
+    return std::nullopt;
   }
+  session.mapping = std::make_unique<mapping::FieldMapping>(std::move(mapping.value()));
+  session.config = std::move(config.value());
+  return session;
+}
+
+int RunMappingValidate(const std::vector<std::string>& args) {
+  int exit_code = 0;
+  auto session = OpenOrgSession(args, "mapping validate", &exit_code);
+  if (!session) return exit_code;
+  salesforce::Connection& connection = *session->connection;
+  const mapping::FieldMapping* mapping = session->mapping.get();
   size_t problems = 0;
   for (const std::string object : {"Lead", "Contact", "Task"}) {
     auto describe = Describe(connection, object);
@@ -332,35 +358,16 @@ int RunSend(const std::vector<std::string>& args) {
 }
 
 int RunReconcileOptOuts(const std::vector<std::string>& args) {
-  auto config = ConfigFromArgs(args, "reconcile-optouts");
-  if (!config.ok()) {
-    std::fprintf(stderr, "%s\n", config.status().message().c_str());
-    return 2;
-  }
-  auto token_source = MakeTokenSource(config->salesforce);
-  if (!token_source.ok()) {
-    std::fprintf(stderr, "sfnotify: %s\n", token_source.status().message().c_str());
-    return 2;
-  }
-  salesforce::ConnectionOptions options;
-  options.api_version = config->salesforce.api_version;
-  salesforce::Connection connection(*token_source, options);
-  Status login = connection.Connect();
-  if (!login.ok()) {
-    std::fprintf(stderr, "sfnotify: cannot log in to Salesforce: %s\n", login.message().c_str());
-    return 1;
-  }
-  auto mapping = LoadMapping(config.value(), connection);
-  if (!mapping.ok()) {
-    std::fprintf(stderr, "sfnotify: mapping error: %s\n", mapping.status().message().c_str());
-    return 1;
-  }
+  int exit_code = 0;
+  auto session = OpenOrgSession(args, "reconcile-optouts", &exit_code);
+  if (!session) return exit_code;
+  const Config* config = &session->config;
   auto store = OpenSqliteStore({config->store_path});
   if (!store.ok()) {
     std::fprintf(stderr, "sfnotify: %s\n", store.status().message().c_str());
     return 1;
   }
-  OptOutWriter writer(**store, connection, *mapping, config->default_region);
+  OptOutWriter writer(**store, *session->connection, *session->mapping, config->default_region);
   std::set<std::string> numbers;
   for (const auto& [phone, contact_point] : (*store)->Suppressions()) numbers.insert(phone);
   size_t checked = 0, changed = 0;
