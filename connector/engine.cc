@@ -53,11 +53,20 @@ Result<SubmitOutcome> Engine::ResolveAndSave(const std::string& notification_id,
     // Already resolved (a redelivery raced with us, or recovery did it).
     out.status = current->status;
     out.refusal_reason = current->refusal_reason;
-    out.preflight = Summarize(request.contact_point, [&] {
-      std::vector<RecipientPlan> plans;
-      for (const auto& r : store_.Recipients(notification_id)) plans.push_back(r.plan);
-      return plans;
-    }());
+    // From an aggregate: a large audience is never loaded row by row just to be counted.
+    for (const auto& c : store_.CountByState(notification_id)) {
+      out.preflight.total += c.count;
+      if (c.state == RecipientState::kSuppressed) {
+        out.preflight.suppressed += c.count;
+        out.preflight.suppressed_by_reason[c.reason] += c.count;
+        continue;
+      }
+      if (c.state == RecipientState::kDeferred) out.preflight.deferred += c.count;
+      else out.preflight.to_send += c.count;
+      out.preflight.segments += c.segments;
+    }
+    auto price = options_.price_per_segment.find(request.contact_point);
+    if (price != options_.price_per_segment.end()) out.preflight.estimated_cost = out.preflight.segments * price->second;
     return out;
   }
   auto resolution = resolver_.Resolve(request, timeutil::NowMillis());

@@ -358,6 +358,20 @@ class SqliteStore final : public Store {
     });
   }
 
+  std::vector<StateCount> CountByState(const std::string& notification_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<StateCount> out;
+    SQLite::Statement q(db_,
+                        "SELECT state, reason, COUNT(*), SUM(segments) FROM recipients WHERE notification_id=? "
+                        "GROUP BY state, reason");
+    q.bind(1, notification_id);
+    while (q.executeStep()) {
+      out.push_back({ParseRecipientState(q.getColumn(0).getString()).value_or(RecipientState::kPending),
+                     q.getColumn(1).getString(), q.getColumn(2).getInt(), q.getColumn(3).getInt()});
+    }
+    return out;
+  }
+
   Result<RecipientRow> GetRecipient(int64_t recipient_id) override {
     auto rows = SelectRecipients("WHERE id=?", [&](SQLite::Statement& q) { q.bind(1, recipient_id); });
     if (rows.empty()) return Status::NotFound("no recipient " + std::to_string(recipient_id));

@@ -174,6 +174,14 @@ class Store {
   virtual Result<NotificationRow> GetNotification(const std::string& notification_id) = 0;
   virtual std::optional<std::string> NotificationIdForRequest(const std::string& request_id) = 0;
   virtual std::vector<RecipientRow> Recipients(const std::string& notification_id) = 0;
+  // Recipients grouped by (state, reason) with their segments, without loading the rows.
+  struct StateCount {
+    RecipientState state = RecipientState::kPending;
+    std::string reason;
+    int count = 0;
+    int segments = 0;
+  };
+  virtual std::vector<StateCount> CountByState(const std::string& notification_id) = 0;
   virtual Result<RecipientRow> GetRecipient(int64_t recipient_id) = 0;
 
   // Moves deferred recipients whose time has come back to pending; returns how many.
