@@ -62,6 +62,10 @@ struct StackOptions {
   std::function<void(const std::string& store_path)> seed_store;
   // Top-level config members added verbatim, e.g. R"("history": {"retention_days": 1},)".
   std::string extra_config_json;
+  // Sender numbers of the contact points (any +1500555xxxx is an smsemu account number); the
+  // same number by default, as contact points sharing one sender.
+  std::string main_sender = "+15005550006";
+  std::string alerts_sender = "+15005550006";
 };
 
 class Stack {
@@ -90,10 +94,10 @@ class Stack {
                  "private_key_file": ")" + sfn::test::SourceDir() + R"(/sandbox/certs/sfemu-demo.key"},
   "gateway": )" + GatewayJson() + R"(,
   "contact_points": [
-    {"name": "Main", "sender": "+15005550006", "roles": ["SMS_Notification_Sender"],
+    {"name": "Main", "sender": ")" + options_.main_sender + R"(", "roles": ["SMS_Notification_Sender"],
      "max_messages_per_second": )" + std::to_string(options_.mps) + R"(, "quiet_hours": ")" + options_.main_quiet_hours +
                       R"(", "price_per_segment": 0.0079, "quiq_contact_point": "main-cp"},
-    {"name": "Alerts", "sender": "+15005550006", "roles": ["Everyone"], "max_messages_per_second": )" +
+    {"name": "Alerts", "sender": ")" + options_.alerts_sender + R"(", "roles": ["Everyone"], "max_messages_per_second": )" +
                       std::to_string(options_.mps) + R"(, "quiet_hours": "none", "quiq_contact_point": "alerts-cp"}
   ],
   "store": {"path": ")" + dir_.File("sfnotify.sqlite") + R"("},
