@@ -201,12 +201,14 @@ RecipientRow ReadRecipient(SQLite::Statement& q) {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const SqliteStoreOptions& options)
-      : db_(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+      : db_(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX),
+        reader_(options.path, SQLite::OPEN_READONLY | SQLite::OPEN_FULLMUTEX) {
     db_.setBusyTimeout(options.busy_timeout_ms);
     db_.exec("PRAGMA journal_mode=WAL");
     db_.exec("PRAGMA synchronous=FULL");
     db_.exec("PRAGMA foreign_keys=ON");
     db_.exec(kSchema);
+    reader_.setBusyTimeout(options.busy_timeout_ms);
     // Columns added after the first release (older stores lack them).
     AddColumnIfMissing("recipients", "task_status_dirty", "INTEGER NOT NULL DEFAULT 0");
     db_.exec("CREATE INDEX IF NOT EXISTS recipients_task_status ON recipients(task_status_dirty) "
@@ -521,14 +523,15 @@ class SqliteStore final : public Store {
       if (StateRank(state) <= rank) return false;
       SQLite::Statement u(db_,
                           "UPDATE recipients SET state=?, state_rank=?, error_code=CASE WHEN ?>0 THEN ? ELSE "
-                          "error_code END, updated_ms=?, task_status_dirty=1 WHERE id=? AND state_rank<?");
+                          "error_code END, updated_ms=?, task_status_dirty=? WHERE id=? AND state_rank<?");
       u.bind(1, RecipientStateName(state));
       u.bind(2, StateRank(state));
       u.bind(3, error_code);
       u.bind(4, error_code);
       u.bind(5, now);
-      u.bind(6, id);
-      u.bind(7, StateRank(state));
+      u.bind(6, IsTerminal(state) ? 1 : 0);  // the Task's delivery field shows final states only
+      u.bind(7, id);
+      u.bind(8, StateRank(state));
       bool changed = u.exec() == 1;
       if (changed) InsertHistory({0, nid, id, now, "state", RecipientStateName(state), ""});
       return changed;
@@ -595,10 +598,13 @@ class SqliteStore final : public Store {
         u.bind(5, o.recipient_id);
         bool changed = u.exec() == 1;
         if (changed && next == "written") {
+          // The Task carries the delivery state known when it was written; only a later final
+          // state needs an update call.
           SQLite::Statement d(db_,
-                              "UPDATE recipients SET task_status_dirty=1 WHERE id=? AND state NOT IN "
-                              "('accepted','sending','pending','deferred','suppressed')");
+                              "UPDATE recipients SET task_status_dirty=1 WHERE id=? AND state IN "
+                              "('delivered','undelivered','failed') AND state != ?");
           d.bind(1, o.recipient_id);
+          d.bind(2, o.status_written);
           d.exec();
         }
         if (changed && next != "pending") {
@@ -611,8 +617,10 @@ class SqliteStore final : public Store {
   }
 
   bool IsSuppressed(const std::string& phone, const std::string& contact_point) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    SQLite::Statement q(db_, "SELECT 1 FROM suppressions WHERE phone_e164=? AND contact_point=?");
+    // Every sender thread asks this right before each send: a reader connection of its own (WAL)
+    // so the check never waits behind a group commit's fsync on the writer connection.
+    std::lock_guard<std::mutex> lock(reader_mu_);
+    SQLite::Statement q(reader_, "SELECT 1 FROM suppressions WHERE phone_e164=? AND contact_point=?");
     q.bind(1, phone);
     q.bind(2, contact_point);
     return q.executeStep();
@@ -1046,6 +1054,8 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   SQLite::Database db_;
+  std::mutex reader_mu_;
+  SQLite::Database reader_;  // read-only, for the hot pre-send check
 };
 
 }  // namespace

@@ -118,6 +118,7 @@ struct TaskOutcome {
   std::string task_id;
   std::string error;
   bool retryable = false;
+  std::string status_written;  // terminal delivery state written with the Task ("" = none)
 };
 
 // A change of a number's opt-out state still to be written to Salesforce (the

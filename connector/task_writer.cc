@@ -38,9 +38,9 @@ int TaskWriter::Settle() {
     for (const auto& row : in_flight) {
       auto it = existing->find(row.id);
       if (it != existing->end()) {
-        outcomes.push_back({row.id, true, it->second, "", false});
+        outcomes.push_back({row.id, true, it->second, "", false, ""});
       } else {
-        outcomes.push_back({row.id, false, "", "not written before restart", true});  // back to the queue
+        outcomes.push_back({row.id, false, "", "not written before restart", true, ""});  // back to the queue
       }
     }
     Status s = store_.RecordTaskOutcomes(outcomes);

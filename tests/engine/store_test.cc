@@ -208,8 +208,8 @@ TEST_CASE("task outcomes: written, retryable and failed", "[store]") {
   REQUIRE(store->MarkTasksInFlight({todo[0].id, todo[1].id}).ok());
   CHECK(store->TasksToWrite(10).empty());
   CHECK(store->TasksInFlight(10).size() == 2);
-  REQUIRE(store->RecordTaskOutcomes({{todo[0].id, true, "00T5g0000000001AAA", "", false},
-                                     {todo[1].id, false, "", "UNABLE_TO_LOCK_ROW", true}})
+  REQUIRE(store->RecordTaskOutcomes({{todo[0].id, true, "00T5g0000000001AAA", "", false, ""},
+                                     {todo[1].id, false, "", "UNABLE_TO_LOCK_ROW", true, ""}})
               .ok());
   CHECK(store->GetRecipient(todo[0].id)->task_state == "written");
   CHECK(store->GetRecipient(todo[0].id)->task_id == "00T5g0000000001AAA");
