@@ -131,7 +131,7 @@ int RunDaemon(const Config& config) {
     PhoneNormalizer sender_numbers(PhoneOptions{config.default_region});
     for (const auto& cp : config.contact_points) {
       auto number = sender_numbers.Normalize(cp.sender);
-      webhook_options.contact_point_by_sender[number.ok() ? number->e164 : cp.sender] = cp.name;
+      webhook_options.contact_points_by_sender[number.ok() ? number->e164 : cp.sender].push_back(cp.name);
     }
     twilio_webhooks = std::make_unique<TwilioWebhooks>(webhook_options, **store, api,
                                                        MakeReplyTaskSink(connection, *field_mapping));

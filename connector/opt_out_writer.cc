@@ -11,11 +11,16 @@
 
 namespace sfn::connector {
 
-OptOutWriter::OptOutWriter(Store& store, salesforce::Connection& connection, const mapping::FieldMapping& mapping,
-                           const std::string& default_region)
-    : store_(store), connection_(connection), mapping_(mapping), phones_(PhoneOptions{default_region}) {}
+OptOutWriter::OptOutWriter(Store& store, salesforce::Connection& connection,
+                           const mapping::FieldMapping& mapping, const std::string& default_region)
+    : store_(store),
+      connection_(connection),
+      mapping_(mapping),
+      phones_(PhoneOptions{default_region}) {}
 
-OptOutWriter::~OptOutWriter() { Stop(); }
+OptOutWriter::~OptOutWriter() {
+  Stop();
+}
 
 void OptOutWriter::Start() {
   stopping_ = false;
@@ -36,7 +41,9 @@ std::string Text(const rapidjson::Value& record, const std::string& field) {
   return "";
 }
 
-bool IsBooleanValue(const std::string& v) { return v == "true" || v == "false"; }
+bool IsBooleanValue(const std::string& v) {
+  return v == "true" || v == "false";
+}
 }  // namespace
 
 Result<std::vector<PhoneRecord>> OptOutWriter::FindRecords(const std::string& phone_e164) {
@@ -56,8 +63,10 @@ Result<std::vector<PhoneRecord>> OptOutWriter::FindRecords(const std::string& ph
     fields.insert(fields.end(), om->phone_fields.begin(), om->phone_fields.end());
     std::string where;
     for (const auto& f : om->phone_fields) {
-      if (!salesforce::soql::IsValidIdentifier(f)) return Status::InvalidArgument("bad phone field " + f);
-      where += (where.empty() ? "" : " OR ") + f + " LIKE " + salesforce::soql::Quote("%" + tail + "%");
+      if (!salesforce::soql::IsValidIdentifier(f))
+        return Status::InvalidArgument("bad phone field " + f);
+      where +=
+          (where.empty() ? "" : " OR ") + f + " LIKE " + salesforce::soql::Quote("%" + tail + "%");
     }
     std::string list;
     for (const auto& f : fields) {
@@ -70,8 +79,9 @@ Result<std::vector<PhoneRecord>> OptOutWriter::FindRecords(const std::string& ph
       for (const auto& value : om->PhoneValues(record)) {
         auto number = phones_.Normalize(value);
         if (number.ok() && number->e164 == phone_e164) {
-          found.push_back({object, Text(record, "Id"),
-                           http::EqualsIgnoreCase(Text(record, om->opt_out_field), om->opt_out_value)});
+          found.push_back(
+              {object, Text(record, "Id"),
+               http::EqualsIgnoreCase(Text(record, om->opt_out_field), om->opt_out_value)});
           break;
         }
       }
@@ -113,9 +123,26 @@ int OptOutWriter::FlushOnce() {
   int written = 0;
   for (const auto& change : store_.PendingOptOutSyncs(50)) {
     if (stopping_) break;
+    // The org's opt-out field is per record while suppressions are per contact point: an opt-in
+    // (START to one number) leaves the field set while another contact point still suppresses
+    // the number, so Salesforce never shows consent the connector itself does not honour.
+    if (!change.opted_out) {
+      std::string still;
+      for (const auto& [phone, contact_point] : store_.Suppressions()) {
+        if (phone == change.phone_e164) still = contact_point;
+      }
+      if (!still.empty()) {
+        log::Info("opt-out", "opt-in on contact point " + change.contact_point +
+                                 " not written: the number is still suppressed on " + still);
+        store_.CompleteOptOutSync(change.id);
+        ++written;
+        continue;
+      }
+    }
     auto records = FindRecords(change.phone_e164);
     if (!records.ok()) {
-      log::Warn("opt-out", "cannot look up records for a " + change.reason + " change: " + records.status().message());
+      log::Warn("opt-out", "cannot look up records for a " + change.reason +
+                               " change: " + records.status().message());
       return -1;
     }
     std::vector<PhoneRecord> to_change;
@@ -128,8 +155,9 @@ int OptOutWriter::FlushOnce() {
       return -1;
     }
     log::Info("opt-out", std::string(change.opted_out ? "opted out" : "opted back in") + " " +
-                             std::to_string(records->size()) + " record(s) for a number on contact point " +
-                             change.contact_point + " (" + change.reason + ")");
+                             std::to_string(records->size()) +
+                             " record(s) for a number on contact point " + change.contact_point +
+                             " (" + change.reason + ")");
     store_.CompleteOptOutSync(change.id);
     ++written;
   }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <thread>
+#include <utility>
 
 #include "common/form.h"
 #include "common/log.h"
@@ -20,7 +21,8 @@ constexpr const char* kStatusPath = "/v1/webhooks/twilio/status";
 constexpr const char* kInboundPath = "/v1/webhooks/twilio/inbound";
 
 http::Response TwiML() {
-  return http::TextResponse(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>", "text/xml");
+  return http::TextResponse(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>",
+                            "text/xml");
 }
 
 std::string Mask(const std::string& phone, bool full) {
@@ -29,13 +31,15 @@ std::string Mask(const std::string& phone, bool full) {
 }
 }  // namespace
 
-TwilioWebhooks::TwilioWebhooks(TwilioWebhookOptions options, Store& store, ApiServer& api, ReplySink reply_sink)
+TwilioWebhooks::TwilioWebhooks(TwilioWebhookOptions options, Store& store, ApiServer& api,
+                               ReplySink reply_sink)
     : options_(std::move(options)),
       store_(store),
       api_(api),
       reply_sink_(std::move(reply_sink)),
       phones_(PhoneOptions{options_.default_region}) {
-  while (!options_.public_url.empty() && options_.public_url.back() == '/') options_.public_url.pop_back();
+  while (!options_.public_url.empty() && options_.public_url.back() == '/')
+    options_.public_url.pop_back();
 }
 
 bool TwilioWebhooks::Handle(http::Request& request, http::Responder& responder) {
@@ -52,12 +56,16 @@ bool TwilioWebhooks::Handle(http::Request& request, http::Responder& responder) 
   }
   form::Params params = form::Parse(request.body);
   if (!Verify(request, params)) {
-    log::Warn("webhooks", std::string("refused an unsigned or wrongly signed call to ") + request.path);
-    responder.Send(ApiError(403, "bad_signature", "X-Twilio-Signature is missing or does not match", "X-Twilio-Signature"));
+    log::Warn("webhooks",
+              std::string("refused an unsigned or wrongly signed call to ") + request.path);
+    responder.Send(ApiError(403, "bad_signature", "X-Twilio-Signature is missing or does not match",
+                            "X-Twilio-Signature"));
     return true;
   }
-  if (status) HandleStatus(request, params, responder);
-  else HandleInbound(request, params, responder);
+  if (status)
+    HandleStatus(request, params, responder);
+  else
+    HandleInbound(request, params, responder);
   return true;
 }
 
@@ -79,7 +87,8 @@ bool TwilioWebhooks::Verify(const http::Request& request, const form::Params& pa
   return twilio::ValidateSignature(options_.auth_token, signature, url, params);
 }
 
-void TwilioWebhooks::HandleStatus(const http::Request&, const form::Params& params, http::Responder& responder) {
+void TwilioWebhooks::HandleStatus(const http::Request&, const form::Params& params,
+                                  http::Responder& responder) {
   std::string sid = form::Get(params, "MessageSid");
   std::string raw = form::Get(params, "MessageStatus");
   if (sid.empty() || raw.empty()) {
@@ -100,13 +109,16 @@ void TwilioWebhooks::HandleStatus(const http::Request&, const form::Params& para
     return;
   }
   if (!applied.ok()) {
-    responder.Send(ApiError(503, "unavailable", applied.status().message()));  // the gateway retries
+    responder.Send(
+        ApiError(503, "unavailable", applied.status().message()));  // the gateway retries
     return;
   }
-  responder.Send(http::JsonResponse(200, applied.value() ? R"({"applied":true})" : R"({"applied":false})"));
+  responder.Send(
+      http::JsonResponse(200, applied.value() ? R"({"applied":true})" : R"({"applied":false})"));
 }
 
-void TwilioWebhooks::HandleInbound(const http::Request&, const form::Params& params, http::Responder& responder) {
+void TwilioWebhooks::HandleInbound(const http::Request&, const form::Params& params,
+                                   http::Responder& responder) {
   InboundMessage m;
   m.sid = form::Get(params, "MessageSid");
   if (m.sid.empty()) m.sid = form::Get(params, "SmsSid");
@@ -121,11 +133,23 @@ void TwilioWebhooks::HandleInbound(const http::Request&, const form::Params& par
   }
   m.from = from->e164;
   m.to = to.ok() ? to->e164 : form::Get(params, "To");
-  auto cp = options_.contact_point_by_sender.find(m.to);
-  m.contact_point = cp == options_.contact_point_by_sender.end() ? "" : cp->second;
+  std::vector<std::string> contact_points;
+  auto senders = options_.contact_points_by_sender.find(m.to);
+  if (senders != options_.contact_points_by_sender.end()) contact_points = senders->second;
   ReplyKind kind = ClassifyReply(m.body);
+  // The send ledger, not a phone search in Salesforce: the latest message to this number from any
+  // contact point using the number that was texted.
   std::optional<RecipientRow> last;
-  if (!m.contact_point.empty()) last = store_.LatestSentTo(m.from, m.contact_point);
+  for (const auto& name : contact_points) {
+    auto row = store_.LatestSentTo(m.from, name);
+    if (row && (!last || std::make_pair(row->last_attempt_ms, row->id) >
+                             std::make_pair(last->last_attempt_ms, last->id))) {
+      last = std::move(row);
+    }
+  }
+  m.contact_point = last                     ? last->contact_point
+                    : contact_points.empty() ? ""
+                                             : contact_points.front();
   if (last) {
     m.recipient_id = last->id;
     m.notification_id = last->notification_id;
@@ -147,12 +171,16 @@ void TwilioWebhooks::HandleInbound(const http::Request&, const form::Params& par
     }
     later.Send(TwiML());
   };
-  if (kind == ReplyKind::kStop && !m.contact_point.empty()) {
-    finish(responder, store_.AddSuppression(m.from, m.contact_point, "stop_reply"));
-    return;
-  }
-  if (kind == ReplyKind::kStart && !m.contact_point.empty()) {
-    finish(responder, store_.RemoveSuppression(m.from, m.contact_point));
+  if (kind == ReplyKind::kStop || kind == ReplyKind::kStart) {
+    // The handset opted out of (or back into) the number it texted, whichever of our contact
+    // points sends from it. A To that is none of ours changes nothing but is still recorded.
+    Status changed = Status::Ok();
+    for (const auto& name : contact_points) {
+      Status s = kind == ReplyKind::kStop ? store_.AddSuppression(m.from, name, "stop_reply")
+                                          : store_.RemoveSuppression(m.from, name);
+      if (!s.ok()) changed = s;
+    }
+    finish(responder, changed);
     return;
   }
   if (kind != ReplyKind::kOther || !last) {  // HELP/INFO (the gateway answers it), or unmatched
@@ -167,21 +195,41 @@ void TwilioWebhooks::HandleInbound(const http::Request&, const form::Params& par
   reply.text = m.body;
   reply.at_ms = m.at_ms;
   reply.recipient = *last;
-  ReplySink sink = reply_sink_;
-  int64_t recipient_id = last->id;
+  {
+    std::lock_guard<std::mutex> lock(in_flight_mu_);
+    auto [waiting, first] = in_flight_.try_emplace(m.sid);
+    waiting->second.push_back(responder);
+    if (!first) return;  // the first delivery's answer will be this one's too
+  }
   // The reply Task needs Salesforce: off the listener threads, answered when done.
-  replies_.Post([sink, reply, recipient_id, finish, responder, &store]() {
-    Status written = sink(reply);
-    if (written.ok()) written = store.MarkResponded(recipient_id, reply.text);
-    if (!written.ok()) log::Warn("webhooks", "reply not recorded yet (" + written.message() + "); the gateway retries");
-    finish(responder, written);
-  });
+  replies_.Post([this, m, reply]() { WriteReply(m, reply); });
+}
+
+void TwilioWebhooks::WriteReply(const InboundMessage& message, const InboundReply& reply) {
+  Status written = reply_sink_(reply);
+  if (written.ok()) written = store_.MarkResponded(message.recipient_id, reply.text);
+  if (written.ok()) written = store_.RecordInbound(message).status();
+  if (!written.ok())
+    log::Warn("webhooks",
+              "reply not recorded yet (" + written.message() + "); the gateway retries");
+  http::Response answer = written.ok() ? TwiML() : ApiError(503, "unavailable", written.message());
+  std::vector<http::Responder> waiting;
+  {
+    std::lock_guard<std::mutex> lock(in_flight_mu_);
+    auto it = in_flight_.find(message.sid);
+    if (it != in_flight_.end()) {
+      waiting = std::move(it->second);
+      in_flight_.erase(it);
+    }
+  }
+  for (const auto& r : waiting) r.Send(answer);
 }
 
 void TwilioWebhooks::ListConversations(const http::Request& request, http::Responder& responder) {
   auto role = api_.Authenticate(request);
   if (!role) {
-    responder.Send(ApiError(401, "unauthenticated", "a valid API key is required (Authorization: Bearer <key>)"));
+    responder.Send(ApiError(401, "unauthenticated",
+                            "a valid API key is required (Authorization: Bearer <key>)"));
     return;
   }
   size_t limit = 50;

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/form.h"
 #include "common/work_queue.h"
@@ -35,7 +36,10 @@ namespace sfn::connector {
 struct TwilioWebhookOptions {
   std::string public_url;  // scheme://host[:port] as the gateway calls us, no trailing slash
   std::string auth_token;  // signs the webhooks (secret)
-  std::map<std::string, std::string> contact_point_by_sender;  // From number of a contact point → its name
+  // Sender number (E.164) → the contact points sending from it. Several may share one number: a
+  // reply cannot tell them apart, so it answers the latest send from any of them, and STOP/START
+  // apply to all of them.
+  std::map<std::string, std::vector<std::string>> contact_points_by_sender;
   std::string default_region = "US";
 };
 
@@ -49,9 +53,13 @@ class TwilioWebhooks {
 
  private:
   bool Verify(const http::Request& request, const form::Params& params) const;
-  void HandleStatus(const http::Request& request, const form::Params& params, http::Responder& responder);
-  void HandleInbound(const http::Request& request, const form::Params& params, http::Responder& responder);
+  void HandleStatus(const http::Request& request, const form::Params& params,
+                    http::Responder& responder);
+  void HandleInbound(const http::Request& request, const form::Params& params,
+                     http::Responder& responder);
   void ListConversations(const http::Request& request, http::Responder& responder);
+  // The reply Task and the responded flag, on a worker; answers every delivery of the message.
+  void WriteReply(const InboundMessage& message, const InboundReply& reply);
 
   TwilioWebhookOptions options_;
   mutable std::mutex url_mu_;  // guards options_.public_url
@@ -59,6 +67,11 @@ class TwilioWebhooks {
   ApiServer& api_;
   ReplySink reply_sink_;
   PhoneNormalizer phones_;
+  // Deliveries of a reply still being written, by MessageSid: a copy of the webhook arriving
+  // meanwhile (gateway retry, proxy replay) waits for the first one's answer instead of writing a
+  // second Task. Declared before replies_, whose destructor still runs queued work.
+  std::mutex in_flight_mu_;
+  std::map<std::string, std::vector<http::Responder>> in_flight_;
   WorkQueue replies_{2};  // Salesforce writes for replies, off the listener threads
 };
 
