@@ -5,6 +5,7 @@
 // readers (the history API) proceed while the sender writes.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <mutex>
 #include <set>
 
@@ -151,6 +152,7 @@ CREATE TABLE IF NOT EXISTS inbound_messages (
   record_id TEXT NOT NULL DEFAULT '',
   at_ms INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS inbound_replies ON inbound_messages(recipient_id, id) WHERE kind = 'reply';
 CREATE TABLE IF NOT EXISTS suppressions (
   phone_e164 TEXT NOT NULL,
   contact_point TEXT NOT NULL,
@@ -716,30 +718,40 @@ class SqliteStore final : public Store {
     });
   }
 
-  std::vector<InboundMessage> Conversations(size_t limit, int64_t before_id) override {
+  std::vector<Conversation> Conversations(size_t limit, int64_t before_id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    std::vector<InboundMessage> out;
-    SQLite::Statement q(db_,
-                        "SELECT id, sid, from_phone, to_phone, body, contact_point, kind, recipient_id, "
-                        "notification_id, record_id, at_ms FROM inbound_messages WHERE (?=0 OR id<?) "
-                        "ORDER BY id DESC LIMIT ?");
-    q.bind(1, before_id);
-    q.bind(2, before_id);
-    q.bind(3, static_cast<int64_t>(limit));
-    while (q.executeStep()) {
-      InboundMessage m;
-      m.id = q.getColumn(0).getInt64();
-      m.sid = q.getColumn(1).getString();
-      m.from = q.getColumn(2).getString();
-      m.to = q.getColumn(3).getString();
-      m.body = q.getColumn(4).getString();
-      m.contact_point = q.getColumn(5).getString();
-      m.kind = q.getColumn(6).getString();
-      m.recipient_id = q.getColumn(7).getInt64();
-      m.notification_id = q.getColumn(8).getString();
-      m.record_id = q.getColumn(9).getString();
-      m.at_ms = q.getColumn(10).getInt64();
-      out.push_back(std::move(m));
+    std::vector<Conversation> out;
+    SQLite::Statement threads(db_,
+                              "SELECT recipient_id, MAX(id) AS last FROM inbound_messages WHERE kind='reply' "
+                              "GROUP BY recipient_id HAVING ?=0 OR last<? ORDER BY last DESC LIMIT ?");
+    threads.bind(1, before_id);
+    threads.bind(2, before_id);
+    threads.bind(3, static_cast<int64_t>(limit));
+    while (threads.executeStep()) {
+      Conversation c;
+      c.recipient_id = threads.getColumn(0).getInt64();
+      SQLite::Statement q(db_,
+                          "SELECT id, sid, from_phone, to_phone, body, contact_point, kind, recipient_id, "
+                          "notification_id, record_id, at_ms FROM inbound_messages WHERE kind='reply' AND "
+                          "recipient_id=? ORDER BY id DESC LIMIT 100");
+      q.bind(1, c.recipient_id);
+      while (q.executeStep()) {
+        InboundMessage m;
+        m.id = q.getColumn(0).getInt64();
+        m.sid = q.getColumn(1).getString();
+        m.from = q.getColumn(2).getString();
+        m.to = q.getColumn(3).getString();
+        m.body = q.getColumn(4).getString();
+        m.contact_point = q.getColumn(5).getString();
+        m.kind = q.getColumn(6).getString();
+        m.recipient_id = q.getColumn(7).getInt64();
+        m.notification_id = q.getColumn(8).getString();
+        m.record_id = q.getColumn(9).getString();
+        m.at_ms = q.getColumn(10).getInt64();
+        c.messages.push_back(std::move(m));
+      }
+      std::reverse(c.messages.begin(), c.messages.end());
+      out.push_back(std::move(c));
     }
     return out;
   }

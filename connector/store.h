@@ -147,6 +147,12 @@ struct InboundMessage {
   int64_t at_ms = 0;
 };
 
+// The replies that answer one recipient (a notification sent to a record).
+struct Conversation {
+  int64_t recipient_id = 0;
+  std::vector<InboundMessage> messages;  // oldest first; the latest 100 at most
+};
+
 // A Task whose delivery status field must be brought up to date.
 struct TaskStatusUpdate {
   int64_t recipient_id = 0;
@@ -237,8 +243,10 @@ class Store {
   virtual Result<bool> RecordInbound(const InboundMessage& message) = 0;
   virtual bool InboundSeen(const std::string& sid) = 0;
   virtual Status MarkResponded(int64_t recipient_id, const std::string& detail) = 0;
-  // Newest first; before_id = 0 for the first page.
-  virtual std::vector<InboundMessage> Conversations(size_t limit, int64_t before_id) = 0;
+  // Conversations (replies grouped by the recipient they answer), the one with
+  // the newest reply first; with before_id > 0 only those whose newest reply
+  // id is below it, so the newest reply id of a page's last one is the cursor.
+  virtual std::vector<Conversation> Conversations(size_t limit, int64_t before_id) = 0;
 
   // Tasks whose delivery status changed since it was last written to Salesforce.
   virtual std::vector<TaskStatusUpdate> TaskStatusUpdates(size_t limit) = 0;

@@ -258,32 +258,57 @@ void TwilioWebhooks::ListConversations(const http::Request& request, http::Respo
   w.StartObject();
   w.Key("conversations");
   w.StartArray();
-  int64_t last_id = 0;
-  for (const auto& m : store_.Conversations(limit, before)) {
-    if (m.kind != "reply") continue;  // keywords and unmatched texts are not conversations
-    last_id = m.id;
+  auto conversations = store_.Conversations(limit, before);
+  int64_t cursor = 0;
+  for (const auto& c : conversations) {
+    if (c.messages.empty()) continue;
+    // The conversation's summary is its latest reply (kept at the top level for simple inboxes).
+    const InboundMessage& latest = c.messages.back();
+    cursor = latest.id;
     w.StartObject();
     w.Key("id");
-    w.Int64(m.id);
+    w.Int64(latest.id);
+    w.Key("recipient_id");
+    w.Int64(c.recipient_id);
     w.Key("message_sid");
-    w.String(m.sid.c_str());
+    w.String(latest.sid.c_str());
     w.Key("from");
-    w.String(Mask(m.from, full).c_str());
+    w.String(Mask(latest.from, full).c_str());
     w.Key("contact_point");
-    w.String(m.contact_point.c_str());
+    w.String(latest.contact_point.c_str());
     w.Key("notification_id");
-    w.String(m.notification_id.c_str());
+    w.String(latest.notification_id.c_str());
     w.Key("record_id");
-    w.String(m.record_id.c_str());
+    w.String(latest.record_id.c_str());
     w.Key("body");
-    w.String(m.body.c_str());
+    w.String(latest.body.c_str());
     w.Key("received_at");
-    w.String(timeutil::FormatRfc3339Millis(m.at_ms).c_str());
+    w.String(timeutil::FormatRfc3339Millis(latest.at_ms).c_str());
+    w.Key("messages");
+    w.StartArray();
+    for (const auto& m : c.messages) {
+      w.StartObject();
+      w.Key("id");
+      w.Int64(m.id);
+      w.Key("message_sid");
+      w.String(m.sid.c_str());
+      w.Key("body");
+      w.String(m.body.c_str());
+      w.Key("received_at");
+      w.String(timeutil::FormatRfc3339Millis(m.at_ms).c_str());
+      w.EndObject();
+    }
+    w.EndArray();
     w.EndObject();
   }
   w.EndArray();
+  // Pass as ?before= for the next page; null on the last page.
   w.Key("next_before");
-  w.Int64(last_id);
+  if (conversations.size() < limit || cursor == 0) {
+    w.Null();
+  } else {
+    w.Int64(cursor);
+  }
   w.EndObject();
   responder.Send(http::JsonResponse(200, buf.GetString()));
 }
