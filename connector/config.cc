@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/json.h"
+#include "salesforce/soql.h"
 
 namespace sfn::connector {
 
@@ -217,6 +218,23 @@ void ReadHistory(Reader& r, const rapidjson::Value& root, HistoryConfig* history
   history->purge_interval_seconds = static_cast<int>(interval);
 }
 
+void ReadSync(Reader& r, const rapidjson::Value& root, SyncConfig* sync) {
+  const auto* obj = r.Object(root, "", "sync", false);
+  if (!obj) return;
+  const std::string p = "sync";
+  double interval = sync->task_status_interval_ms;
+  r.String(*obj, p, "task_delivery_field", &sync->task_delivery_field, false);
+  r.Number(*obj, p, "task_status_interval_ms", &interval);
+  if (r.ok() && !sync->task_delivery_field.empty() &&
+      !salesforce::soql::IsValidIdentifier(sync->task_delivery_field)) {
+    r.Fail(p + ".task_delivery_field", "must be a Task field API name (letters, digits, underscores) or \"\"");
+  }
+  if (r.ok() && (interval < 50 || interval > 3600000)) {
+    r.Fail(p + ".task_status_interval_ms", "must be between 50 and 3600000");
+  }
+  sync->task_status_interval_ms = static_cast<int>(interval);
+}
+
 }  // namespace
 
 Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
@@ -245,6 +263,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   if (r.ok()) r.String(root, "", "default_region", &config.default_region, false);
   if (r.ok()) ReadHttp(r, root, &config.http);
   if (r.ok()) ReadHistory(r, root, &config.history);
+  if (r.ok()) ReadSync(r, root, &config.sync);
   if (r.ok()) r.String(root, "", "log_level", &config.log_level, false);
   if (r.ok()) r.OneOf("log_level", config.log_level, {"debug", "info", "warn", "error"});
   if (!r.ok()) return r.status();

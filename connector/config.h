@@ -76,6 +76,14 @@ struct HistoryConfig {
   bool full_text_search = true;     // FTS5 index over message bodies for the history text filter
 };
 
+// Two-way sync with the gateway (docs/operations.md).
+struct SyncConfig {
+  // Task field showing each send's delivery state ("delivered", "undelivered (30003)", ...), written
+  // with the Task when already final, else by Collections updates of up to 200. "" = not written.
+  std::string task_delivery_field = "SMS_Delivery_Status__c";
+  int task_status_interval_ms = 1000;  // how often changed delivery states are collected and written
+};
+
 struct Config {
   std::string path;              // where it was loaded from
   SalesforceOptions salesforce;
@@ -87,6 +95,7 @@ struct Config {
   std::string default_region = "US";
   HttpOptions http;
   HistoryConfig history;
+  SyncConfig sync;
   std::string log_level = "info";
 };
 

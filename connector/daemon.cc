@@ -89,7 +89,8 @@ int RunDaemon(const Config& config) {
   auto resolver = SalesforceResolver::Create(resolver_options, connection, *field_mapping, **store);
   if (!resolver.ok()) return Fail("config error: " + config.path + ": " + resolver.status().message());
 
-  SalesforceTaskSink task_sink({senders, "SMS_Message_Sid__c"}, connection, *field_mapping, **store);
+  SalesforceTaskSink task_sink({senders, "SMS_Message_Sid__c", config.sync.task_delivery_field}, connection,
+                               *field_mapping, **store);
   TaskWriter task_writer({}, **store, task_sink);
   Engine engine(engine_options, **store, *transport, **resolver, &task_writer);
 
@@ -140,7 +141,8 @@ int RunDaemon(const Config& config) {
     });
   }
   OptOutWriter opt_out_writer(**store, connection, *field_mapping, config.default_region);
-  TaskStatusWriter task_status_writer({}, **store, connection);
+  TaskStatusWriter task_status_writer({config.sync.task_delivery_field, config.sync.task_status_interval_ms},
+                                      **store, connection);
   HistoryServiceOptions history_options{config.store_path, config.history, engine_options.price_per_segment,
                                         config.default_region};
   auto history = HistoryService::Create(history_options, api);
@@ -164,7 +166,7 @@ int RunDaemon(const Config& config) {
   if (twilio_webhooks) twilio_webhooks->SetPublicUrl(public_url);
   engine.Start();
   opt_out_writer.Start();
-  task_status_writer.Start();
+  if (!config.sync.task_delivery_field.empty()) task_status_writer.Start();
 
   auto replay_store = salesforce::ReplayStore::Open(config.store_path);
   if (!replay_store.ok()) return Fail(replay_store.status().message());

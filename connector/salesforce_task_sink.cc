@@ -51,10 +51,10 @@ std::vector<std::pair<std::string, std::string>> SalesforceTaskSink::TaskFields(
   if (!owner.empty()) fields.emplace_back("OwnerId", owner);
   fields.emplace_back("ActivityDate", timeutil::FormatDate(row.updated_ms / 1000));
   // The final delivery state when it is already known (else TaskStatusWriter adds it later).
-  if (IsTerminal(row.state)) {
+  if (IsTerminal(row.state) && !options_.delivery_field.empty()) {
     std::string status = RecipientStateName(row.state);
     if (row.error_code) status += " (" + std::to_string(row.error_code) + ")";
-    fields.emplace_back("SMS_Delivery_Status__c", status);
+    fields.emplace_back(options_.delivery_field, status);
   }
   // The idempotency field is always written, whatever the mapping says.
   bool has_sid = false;
@@ -83,7 +83,9 @@ Status SalesforceTaskSink::Insert(const std::vector<RecipientRow>& rows, std::ve
     if (r.ok()) {
       o.success = true;
       o.task_id = r.id;
-      if (IsTerminal(rows[i].state)) o.status_written = RecipientStateName(rows[i].state);
+      if (IsTerminal(rows[i].state) && !options_.delivery_field.empty()) {
+        o.status_written = RecipientStateName(rows[i].state);
+      }
     } else if (r.status.code() == StatusCode::kUnknownOutcome) {
       // The chunk may have been committed: leave it in flight for Settle().
       return r.status;

@@ -18,6 +18,7 @@ namespace sfn::connector {
 struct SalesforceTaskSinkOptions {
   std::map<std::string, std::string> sender_per_contact_point;  // for {!Message.From}
   std::string sid_field = "SMS_Message_Sid__c";                 // Task field holding the gateway SID
+  std::string delivery_field = "SMS_Delivery_Status__c";         // final delivery state; "" = not written
 };
 
 class SalesforceTaskSink final : public TaskSink {

@@ -8,10 +8,13 @@
 
 namespace sfn::connector {
 
-TaskStatusWriter::TaskStatusWriter(TaskStatusWriterOptions options, Store& store, salesforce::Connection& connection)
+TaskStatusWriter::TaskStatusWriter(TaskStatusWriterOptions options, Store& store,
+                                   salesforce::Connection& connection)
     : options_(std::move(options)), store_(store), connection_(connection) {}
 
-TaskStatusWriter::~TaskStatusWriter() { Stop(); }
+TaskStatusWriter::~TaskStatusWriter() {
+  Stop();
+}
 
 void TaskStatusWriter::Start() {
   stopping_ = false;
@@ -50,12 +53,26 @@ int TaskStatusWriter::FlushOnce() {
     options.idempotent = true;  // writing the same value twice is harmless
     auto results = salesforce::UpdateRecords(connection_, "Task", records, options);
     std::vector<TaskStatusUpdate> done;
+    bool retry = false;
     for (size_t i = 0; i < updates.size(); ++i) {
-      if (results[i].ok()) done.push_back(updates[i]);
-      else log::Warn("tasks", "delivery status not written to Task " + updates[i].task_id + ": " +
-                                  results[i].status.message());
+      const Status& s = results[i].status;
+      if (results[i].ok()) {
+        done.push_back(updates[i]);
+        continue;
+      }
+      // A Task deleted in the org, or a field the org refuses, will never take the value: drop it,
+      // or 200 such rows would sit at the head of the queue and starve every later update.
+      bool transient = s.retryable() || s.code() == StatusCode::kUnauthenticated ||
+                       s.code() == StatusCode::kUnknownOutcome;
+      log::Warn("tasks", "delivery status not written to Task " + updates[i].task_id + ": " +
+                             s.message() + (transient ? " (will retry)" : " (given up)"));
+      if (transient) {
+        retry = true;
+      } else {
+        done.push_back(updates[i]);
+      }
     }
-    if (!store_.MarkTaskStatusSynced(done).ok() || done.size() < updates.size()) return -1;
+    if (!store_.MarkTaskStatusSynced(done).ok() || retry) return -1;
     written += static_cast<int>(done.size());
   }
   return written;

@@ -130,3 +130,32 @@ TEST_CASE("history options default to keep forever and are validated", "[config]
   CHECK(ParseConfig(wrong_type, "cfg.json").status().message() ==
         "cfg.json: history.full_text_search: must be true or false");
 }
+
+TEST_CASE(
+    "sync options: the Task delivery field defaults, can be renamed or turned off, and is "
+    "validated",
+    "[config]") {
+  auto with = [](const std::string& sync) {
+    std::string text = kMinimal;
+    text.insert(text.rfind('}'), ", \"sync\": " + sync);
+    return ParseConfig(text, "cfg.json");
+  };
+  auto defaults = ParseConfig(kMinimal, "cfg.json");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->sync.task_delivery_field == "SMS_Delivery_Status__c");
+  CHECK(defaults->sync.task_status_interval_ms == 1000);
+  auto renamed = with(R"({"task_delivery_field": "Delivery__c", "task_status_interval_ms": 250})");
+  REQUIRE(renamed.ok());
+  CHECK(renamed->sync.task_delivery_field == "Delivery__c");
+  CHECK(renamed->sync.task_status_interval_ms == 250);
+  auto off = with(R"({"task_delivery_field": ""})");
+  REQUIRE(off.ok());
+  CHECK(off->sync.task_delivery_field.empty());
+  CHECK(with(R"({"task_delivery_field": "Status' OR Id != null"})").status().message() ==
+        "cfg.json: sync.task_delivery_field: must be a Task field API name (letters, digits, "
+        "underscores) or \"\"");
+  CHECK(with(R"({"task_status_interval_ms": 0})").status().message() ==
+        "cfg.json: sync.task_status_interval_ms: must be between 50 and 3600000");
+  CHECK(with(R"({"task_delivery_field": 7})").status().message() ==
+        "cfg.json: sync.task_delivery_field: must be a string");
+}
