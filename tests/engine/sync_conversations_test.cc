@@ -67,8 +67,10 @@ TEST_CASE("conversations group replies per recipient, newest first, in pages", "
   Text(stack, "+12125550191", "Can we move it to Friday?");
   Text(stack, "+12125550192", "Thanks");
   Text(stack, "+12125550191", "Morning works best");
-  Text(stack, "+12125550191", "HELP");           // a keyword: not a conversation message
+  Text(stack, "+12125550191", "HELP");  // a keyword: not a conversation message
+  size_t tasks_before = stack.Records("Task")["records"].Size();
   Text(stack, "+12125550199", "wrong number?");  // never messaged: unmatched, no conversation
+  CHECK(stack.Records("Task")["records"].Size() == tasks_before);  // nothing created in Salesforce
 
   auto all = Json(stack.Api("GET", "/v1/conversations").body);
   const auto& list = all["conversations"];

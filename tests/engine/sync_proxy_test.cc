@@ -63,6 +63,11 @@ TEST_CASE("behind a proxy, webhooks are checked against http.public_url", "[e2e]
     return Json(stack.Api("GET", "/v1/notifications/by-request/proxy-1").body);
   };
 
+  // The notification's history events, to show a refused call records nothing at all.
+  const std::string history = "/v1/history/" + std::string(view["notification_id"].GetString());
+  auto events = [&] { return Json(stack.Api("GET", history).body)["events"].Size(); };
+  const size_t events_before = events();
+
   // Signed for the listen address (as if the proxy were bypassed or the Host header trusted):
   // refused.
   CHECK(post(stack.api->client->base_url() + target).status == 403);
@@ -70,11 +75,13 @@ TEST_CASE("behind a proxy, webhooks are checked against http.public_url", "[e2e]
   // Signed for the public URL with a different query: refused too (the query is part of the URL).
   CHECK(post(callback + "&x=1").status == 403);
   CHECK(recipient()["recipients"][0]["error_code"].GetInt() == 0);
+  CHECK(events() == events_before);
   // Signed for exactly the URL the gateway called: applied.
   CHECK(post(callback).status == 200);
   auto after = recipient();
   CHECK(std::string(after["recipients"][0]["state"].GetString()) == "undelivered");
   CHECK(after["recipients"][0]["error_code"].GetInt() == 30005);
+  CHECK(events() > events_before);  // the accepted one is in the history
 
   // Inbound messages likewise.
   sfn::form::Params inbound = {{"MessageSid", "SM0123456789abcdef0123456789abcdef"},
