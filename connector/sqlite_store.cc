@@ -487,6 +487,13 @@ class SqliteStore final : public Store {
         keep.bind(4, error_code);
         keep.bind(5, now);
         keep.exec();
+        // A SID that is never recorded (a message sent by another system with our callback URL)
+        // must not pile up: after a week its events are dropped, oldest first, a few at a time.
+        SQLite::Statement prune(db_,
+                                "DELETE FROM early_statuses WHERE id IN (SELECT id FROM early_statuses "
+                                "WHERE at_ms < ? ORDER BY id LIMIT 100)");
+        prune.bind(1, now - int64_t{7} * 24 * 3600 * 1000);
+        prune.exec();
         return false;
       }
       int64_t id = find.getColumn(0).getInt64();
