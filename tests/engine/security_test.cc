@@ -376,7 +376,8 @@ TEST_CASE("security: SOQL values are quoted, so hostile text cannot change a que
     CHECK(Json(r.body)["error"]["field"].GetString() == std::string("record_ids[0]"));
   }
   auto after = stack.org->Send("GET", "/__emulator/requests?since=" + before);
-  for (const auto& r : Json(after.body)["requests"].GetArray()) {
+  auto requests = Json(after.body);  // keep the document alive while iterating
+  for (const auto& r : requests["requests"].GetArray()) {
     std::string q = r["query"].IsString() ? sfn::form::Decode(r["query"].GetString()) : "";
     INFO(q);
     CHECK(q.find(" OR ") == std::string::npos);
