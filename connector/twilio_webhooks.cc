@@ -134,8 +134,15 @@ void TwilioWebhooks::HandleInbound(const http::Request&, const form::Params& par
   m.from = from->e164;
   m.to = to.ok() ? to->e164 : form::Get(params, "To");
   std::vector<std::string> contact_points;
-  auto senders = options_.contact_points_by_sender.find(m.to);
-  if (senders != options_.contact_points_by_sender.end()) contact_points = senders->second;
+  // A contact point sending through a Messaging Service has the service SID as its sender; the
+  // handset texted one of the service's numbers, and the gateway names the service.
+  for (const std::string& key : {m.to, form::Get(params, "MessagingServiceSid")}) {
+    auto senders = options_.contact_points_by_sender.find(key);
+    if (!key.empty() && senders != options_.contact_points_by_sender.end()) {
+      contact_points = senders->second;
+      break;
+    }
+  }
   ReplyKind kind = ClassifyReply(m.body);
   // The send ledger, not a phone search in Salesforce: the latest message to this number from any
   // contact point using the number that was texted.

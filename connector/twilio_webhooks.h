@@ -39,7 +39,8 @@ namespace sfn::connector {
 struct TwilioWebhookOptions {
   std::string public_url;  // scheme://host[:port] as the gateway calls us, no trailing slash
   std::string auth_token;  // signs the webhooks (secret)
-  // Sender number (E.164) → the contact points sending from it. Several may share one number: a
+  // Sender number (E.164) or Messaging Service SID (MG...) → the contact points sending from it,
+  // matched against an inbound message's To, then its MessagingServiceSid. Several may share one: a
   // reply cannot tell them apart, so it answers the latest send from any of them, and STOP/START
   // apply to all of them.
   std::map<std::string, std::vector<std::string>> contact_points_by_sender;

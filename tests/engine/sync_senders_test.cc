@@ -264,3 +264,40 @@ TEST_CASE("one inbound message delivered twice at the same moment writes one rep
   REQUIRE(conversations["conversations"].Size() == 1);
   CHECK(conversations["conversations"][0]["messages"].Size() == sids.size());
 }
+
+TEST_CASE(
+    "a contact point sending through a Messaging Service is found from the inbound "
+    "MessagingServiceSid",
+    "[e2e][sync]") {
+  const std::string service = "MG0123456789abcdef0123456789abcdef";
+  StackOptions options;
+  options.alerts_sender = service;
+  Stack stack(options);
+  auto ids = MakeLeads(stack, {"+12125550191"});
+  auto sent = Send(stack, "0055g0000000002AAA", "Alerts", "service-1", ids);
+  REQUIRE(WentOut(StateOf(sent, ids[0])));
+  // The handset answers one of the service's pool numbers (not a configured sender); the webhook
+  // names the service.
+  const std::string pool_number = "+15005550042";
+  const std::string url = stack.api->client->base_url() + "/v1/webhooks/twilio/inbound";
+  auto post = [&](const std::string& sid, const std::string& body) {
+    sfn::form::Params params = {{"MessageSid", sid},
+                                {"From", "+12125550191"},
+                                {"To", pool_number},
+                                {"MessagingServiceSid", service},
+                                {"Body", body}};
+    return stack.api->Send(
+        "POST", "/v1/webhooks/twilio/inbound", sfn::form::Serialize(params),
+        {{"Content-Type", "application/x-www-form-urlencoded"},
+         {"X-Twilio-Signature", sfn::twilio::ComputeSignature(kGatewayToken, url, params)}});
+  };
+  REQUIRE(post("SM" + sfn::crypto::RandomHex(16), "On my way").status == 200);
+  auto conversations = Json(stack.Api("GET", "/v1/conversations").body);
+  REQUIRE(conversations["conversations"].Size() == 1);
+  CHECK(std::string(conversations["conversations"][0]["contact_point"].GetString()) == "Alerts");
+  CHECK(std::string(conversations["conversations"][0]["record_id"].GetString()) == ids[0]);
+
+  REQUIRE(post("SM" + sfn::crypto::RandomHex(16), "STOP").status == 200);
+  CHECK(StateOf(Send(stack, "0055g0000000002AAA", "Alerts", "service-2", ids), ids[0]) ==
+        "suppressed:opted_out");
+}
