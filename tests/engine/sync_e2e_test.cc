@@ -162,7 +162,7 @@ TEST_CASE("a forged or missing signature changes nothing", "[e2e][sync][security
   CHECK((*RecipientFor(applied, ids[0]))["error_code"].GetInt() == 30007);
 }
 
-TEST_CASE("STOP is honoured by the next notification and written to every record with the number; START restores",
+TEST_CASE("STOP is honoured by the next notification and written to every record with the number, START restores",
           "[e2e][sync]") {
   Stack stack;
   PointGatewayAtConnector(stack);
@@ -247,7 +247,7 @@ TEST_CASE("a free-text reply marks the recipient responded and writes exactly on
   CHECK(Json(stack.Api("GET", "/v1/conversations").body)["conversations"].Size() == 1);
 }
 
-TEST_CASE("a 21610 from the gateway suppresses the number and writes the opt-out back; reconcile fixes drift",
+TEST_CASE("a 21610 from the gateway suppresses the number and writes the opt-out back, reconcile fixes drift",
           "[e2e][sync]") {
   Stack stack;
   // The handset opted out at the gateway only (the connector was not told): smsemu refuses with 21610.

@@ -174,7 +174,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "own numbers per contact point: STOP covers the one texted; the org keeps the opt-out while "
+    "own numbers per contact point: STOP covers the one texted, the org keeps the opt-out while "
     "any suppresses",
     "[e2e][sync]") {
   StackOptions options;

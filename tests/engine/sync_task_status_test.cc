@@ -92,7 +92,7 @@ void DropGatewayCallbacks(Stack& stack) {
 
 }  // namespace
 
-TEST_CASE("delivery states reach Tasks in batches; a Task deleted in the org is given up",
+TEST_CASE("delivery states reach Tasks in batches, a Task deleted in the org is given up",
           "[e2e][sync]") {
   StackOptions options;
   options.extra_config_json = R"("sync": {"task_status_interval_ms": 200},)";
