@@ -150,7 +150,7 @@ sfn::Result<sfn::http::Response> GetRoot(const std::string& url, bool verify_tls
 
 }  // namespace
 
-TEST_CASE("security: every /v1 endpoint needs a valid API key; health needs none",
+TEST_CASE("security: every /v1 endpoint needs a valid API key, health needs none",
           "[e2e][security]") {
   Stack stack;
   std::string near_miss = std::string(kApiKey).substr(0, std::string(kApiKey).size() - 1);

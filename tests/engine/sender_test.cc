@@ -131,7 +131,7 @@ TEST_CASE("an unknown outcome is reconciled, never resent blindly", "[sender]") 
   CHECK(row.gateway_sid == "SM1");
 }
 
-TEST_CASE("a retryable failure goes back to pending and is retried; a rejection is final", "[sender]") {
+TEST_CASE("a retryable failure goes back to pending and is retried, a rejection is final", "[sender]") {
   sfn::test::TempDir dir;
   auto store = OpenSqliteStore({dir.File("s.sqlite")}).value();
   auto nid = SeedNotification(*store, 2);

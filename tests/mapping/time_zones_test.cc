@@ -71,7 +71,7 @@ TEST_CASE("numbers of other countries use the region's zone", "[tz]") {
   CHECK(Resolve("+1 787 555 0123").zones == Zones{"America/Puerto_Rico"});  // NANP, not US
 }
 
-TEST_CASE("a valid time-zone field overrides the number; the state is kept", "[tz]") {
+TEST_CASE("a valid time-zone field overrides the number, the state is kept", "[tz]") {
   auto r = Resolve("+1 214 555 0123", " America/Los_Angeles ");
   CHECK(r.zones == Zones{"America/Los_Angeles"});
   CHECK(r.source == ZoneSource::kField);

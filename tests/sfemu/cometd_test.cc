@@ -424,7 +424,7 @@ TEST_CASE("cometd refuses missing and invalid tokens", "[cometd]") {
   }
 }
 
-TEST_CASE("cometd forgets dropped sessions; resubscribing from the last replay id is exact",
+TEST_CASE("cometd forgets dropped sessions, resubscribing from the last replay id is exact",
           "[cometd]") {
   Harness h;
   BayeuxClient client(h);

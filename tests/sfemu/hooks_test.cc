@@ -8,7 +8,7 @@
 
 using namespace sfemu_test;
 
-TEST_CASE("Sforce-Limit-Info counts each API call once; limits hook and REQUEST_LIMIT_EXCEEDED",
+TEST_CASE("Sforce-Limit-Info counts each API call once, limits hook and REQUEST_LIMIT_EXCEEDED",
           "[sfemu][hooks]") {
   Sfemu emu;
   std::string token = emu.Login();

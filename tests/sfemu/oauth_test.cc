@@ -160,7 +160,7 @@ TEST_CASE("JWT bearer flow verifies RS256, iss, sub, aud and exp", "[sfemu][oaut
   }
 }
 
-TEST_CASE("refresh tokens: reusable without rotation; rotation revokes the family on reuse",
+TEST_CASE("refresh tokens: reusable without rotation, rotation revokes the family on reuse",
           "[sfemu][oauth]") {
   Sfemu emu;
   auto issued =

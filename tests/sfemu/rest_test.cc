@@ -44,7 +44,7 @@ void RequireError(const sfn::http::Response& r, int status, const std::string& c
 
 }  // namespace
 
-TEST_CASE("version list is served without auth and not counted; every version 31.0..62.0 works",
+TEST_CASE("version list is served without auth and not counted, every version 31.0..62.0 works",
           "[sfemu][rest]") {
   Sfemu emu;
   auto r = emu.Send("GET", "/services/data/");
@@ -185,7 +185,7 @@ TEST_CASE("describe and describeGlobal", "[sfemu][rest]") {
   CHECK(std::string(info["objectDescribe"]["keyPrefix"].GetString()) == "00Q");
 }
 
-TEST_CASE("query pages with nextRecordsUrl and batchSize; queryAll sees deleted rows",
+TEST_CASE("query pages with nextRecordsUrl and batchSize, queryAll sees deleted rows",
           "[sfemu][rest][soql]") {
   Sfemu emu;
   std::string token = emu.Login();

@@ -292,7 +292,7 @@ TEST_CASE("soql: rows come back shaped as the REST API returns them", "[soql]") 
         Names{"Ada Lovelace", "Grace Hopper", "Alan Turing", "Kate O'Brien"});
 }
 
-TEST_CASE("soql: keywords and names are case-insensitive; keys use the schema's spelling",
+TEST_CASE("soql: keywords and names are case-insensitive, keys use the schema's spelling",
           "[soql]") {
   MemoryOrg org = BuildOrg();
   soql::ExecuteOptions options;
@@ -325,7 +325,7 @@ TEST_CASE("soql: values keep their JSON types: numbers, booleans, null, empty te
   CHECK(Column(out, "CreatedDate")[0] == "2024-05-12T09:00:00.000+0000");
 }
 
-TEST_CASE("soql: = and != compare text case-insensitively; != and <> match nulls", "[soql]") {
+TEST_CASE("soql: = and != compare text case-insensitively, != and <> match nulls", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "WHERE LastName = 'LOVELACE'") == Names{"Lovelace"});
   CHECK(LastNames(org, "WHERE Email != 'ADA@example.com'") == Names{"Hopper", "Turing", "O'Brien"});
@@ -393,7 +393,7 @@ TEST_CASE("soql: boolean fields against true and false", "[soql]") {
   CHECK(LastNames(org, "WHERE SMS_Opt_In__c != true") == Names{"Turing"});
 }
 
-TEST_CASE("soql: NOT binds to the condition right after it; parentheses group", "[soql]") {
+TEST_CASE("soql: NOT binds to the condition right after it, parentheses group", "[soql]") {
   MemoryOrg org = BuildOrg();
   CHECK(LastNames(org, "WHERE NOT LastName = 'Hopper' AND SMS_Opt_In__c = true") ==
         Names{"Lovelace", "O'Brien"});
@@ -412,7 +412,7 @@ TEST_CASE("soql: NOT binds to the condition right after it; parentheses group", 
         Names{"Lovelace"});
 }
 
-TEST_CASE("soql: AND and OR cannot be mixed without parentheses; NOT only starts a condition",
+TEST_CASE("soql: AND and OR cannot be mixed without parentheses, NOT only starts a condition",
           "[soql]") {
   MemoryOrg org = BuildOrg();
   Outcome out = Run(org, "SELECT Id FROM Lead WHERE Name = 'a' AND Name = 'b' OR Name = 'c'");
