@@ -6,20 +6,17 @@ import path from 'node:path';
 export const BIN_DIR = process.env.SFN_BIN_DIR || path.resolve(import.meta.dirname, '../../build/bin');
 export const SOURCE_DIR = process.env.SFN_SOURCE_DIR || path.resolve(import.meta.dirname, '../..');
 
-// Starts BIN_DIR/program with args; resolves to { url, child, stop() } once it prints "listening on".
-export function startServer(program, args = [], env = {}) {
+// Spawns `argv` and resolves to { url, child, stop() } once it prints "listening on URL".
+function spawnReady(argv, env, stderr, what) {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(BIN_DIR, program), ['--port', '0', ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ...env },
-    });
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', stderr], env: { ...process.env, ...env } });
     let buffer = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${program} did not start within 20 s`));
-    }, 20000);
+      reject(new Error(`${what} did not start within 30 s`));
+    }, 30000);
     child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${program} exited with ${code}`)); });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited with ${code}`)); });
     child.stdout.on('data', (chunk) => {
       buffer += chunk.toString();
       const m = buffer.match(/listening on (http:\/\/\S+)/);
@@ -41,36 +38,15 @@ export function startServer(program, args = [], env = {}) {
   });
 }
 
-// Starts `sfnotify run --config configPath`; resolves to { url, child, stop() } once it prints
-// "listening on". stderr goes to `logPath` when given (else inherited).
+// Starts BIN_DIR/program on an OS-chosen port; resolves to { url, child, stop() } once ready.
+export function startServer(program, args = [], env = {}) {
+  return spawnReady([path.join(BIN_DIR, program), '--port', '0', ...args], env, 'inherit', program);
+}
+
+// Starts `sfnotify run --config configPath`; stderr goes to `logPath` when given (else inherited).
 export function startConnector(configPath, env = {}, logPath = null) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(BIN_DIR, 'sfnotify'), ['run', '--config', configPath], {
-      stdio: ['ignore', 'pipe', logPath ? fs.openSync(logPath, 'a') : 'inherit'],
-      env: { ...process.env, ...env },
-    });
-    let buffer = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('sfnotify did not start within 30 s')); }, 30000);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`sfnotify exited with ${code}`)); });
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk.toString();
-      const m = buffer.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({
-          url: m[1],
-          child,
-          stop: () => new Promise((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-            setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-          }),
-        });
-      }
-    });
-  });
+  return spawnReady([path.join(BIN_DIR, 'sfnotify'), 'run', '--config', configPath], env,
+                    logPath ? fs.openSync(logPath, 'a') : 'inherit', 'sfnotify');
 }
 
 // Polls `check` until it returns a truthy value (returned) or `ms` pass (throws).
