@@ -48,6 +48,18 @@ Response TextResponse(int status, std::string body, std::string content_type) {
   return r;
 }
 
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> parts;
+  size_t pos = 0;
+  while (pos < path.size()) {
+    size_t slash = path.find('/', pos);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash > pos) parts.emplace_back(path.substr(pos, slash - pos));
+    pos = slash + 1;
+  }
+  return parts;
+}
+
 void SplitTarget(std::string_view target, std::string* path, std::string* query) {
   size_t q = target.find('?');
   if (q == std::string_view::npos) {

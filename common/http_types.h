@@ -51,4 +51,7 @@ void SplitTarget(std::string_view target, std::string* path, std::string* query)
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// The non-empty segments of a raw path: "/a//b/" → {"a", "b"} (not percent-decoded).
+std::vector<std::string> SplitPath(std::string_view path);
+
 }  // namespace sfn::http

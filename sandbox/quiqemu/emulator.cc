@@ -10,18 +10,6 @@ namespace sfn::quiqemu {
 
 namespace {
 
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    size_t slash = path.find('/', pos);
-    if (slash == std::string::npos) slash = path.size();
-    if (slash > pos) parts.push_back(path.substr(pos, slash - pos));
-    pos = slash + 1;
-  }
-  return parts;
-}
-
 bool IsE164(const std::string& s) {
   if (s.size() < 8 || s.size() > 16 || s[0] != '+' || s[1] == '0') return false;
   return s.find_first_not_of("0123456789", 1) == std::string::npos;
@@ -111,7 +99,7 @@ bool Emulator::Authorized(const http::Request& request) const {
 }
 
 void Emulator::Handle(http::Request&& request, http::Responder responder) {
-  std::vector<std::string> parts = SplitPath(request.path);
+  std::vector<std::string> parts = http::SplitPath(request.path);
   if (parts.size() == 2 && parts[0] == "__emulator")
     return HandleHook(request, parts[1], responder);
   if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1" || parts[2] != "messaging") {

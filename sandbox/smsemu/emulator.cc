@@ -4,20 +4,6 @@
 
 namespace sfn::smsemu {
 
-namespace {
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    size_t slash = path.find('/', pos);
-    if (slash == std::string::npos) slash = path.size();
-    if (slash > pos) parts.push_back(path.substr(pos, slash - pos));
-    pos = slash + 1;
-  }
-  return parts;
-}
-}  // namespace
-
 Emulator::Emulator(EmulatorOptions options, Seed seed)
     : options_(std::move(options)),
       seed_(std::move(seed)),
@@ -58,7 +44,7 @@ void Emulator::ReleaseHeldRequests() {
 }
 
 void Emulator::Handle(http::Request&& request, http::Responder responder) {
-  std::vector<std::string> parts = SplitPath(request.path);
+  std::vector<std::string> parts = http::SplitPath(request.path);
   if (parts.size() == 2 && parts[0] == "__emulator")
     return HandleHook(request, parts[1], responder);
   if (parts.size() >= 2 && parts[0] == "2010-04-01" && parts[1] == "Accounts") {
