@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "common/time_util.h"
-#include "connector/history_query.h"
-#include "connector/store.h"
+#include "connector/history/history_query.h"
+#include "connector/outbox/store.h"
 #include "salesforce/record_id.h"
 
 using namespace sfn::connector;

@@ -1,9 +1,9 @@
-// Fuzzes the connector's configuration loader (connector/config.h ParseConfig).
+// Fuzzes the connector's configuration loader (connector/config/config.h ParseConfig).
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "connector/config.h"
+#include "connector/config/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);

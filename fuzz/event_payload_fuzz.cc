@@ -1,10 +1,10 @@
 // Fuzzes the Outbound_Notification__e payload the streaming client hands to
-// the engine (connector/event_intake.h ParseEventPayload).
+// the engine (connector/intake/event_intake.h ParseEventPayload).
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "connector/event_intake.h"
+#include "connector/intake/event_intake.h"
 #include "salesforce/record_id.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

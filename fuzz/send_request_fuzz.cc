@@ -1,10 +1,10 @@
-// Fuzzes the JSON body of POST /v1/notifications (connector/api_server.h
+// Fuzzes the JSON body of POST /v1/notifications (connector/intake/api_server.h
 // ParseSendRequest): any bytes must give a request or an error naming a field.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "connector/api_server.h"
+#include "connector/intake/api_server.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);

@@ -1,6 +1,6 @@
 // quiqemu: an emulator of Quiq's notification API and conversation webhooks
 // for tests and the demo (docs/quiq.md). It implements the documented request
-// shapes and the assumptions written down in connector/quiq_api.h:
+// shapes and the assumptions written down in connector/send/quiq_api.h:
 //   POST /api/v1/messaging/notify[?allowMultipleSegments=true]
 //   POST /api/v1/messaging/platforms/SMS/send-notifications[?allowMultipleSegments=true]
 //   GET  /api/v1/messaging/notifications?searchId=X    (lookup used to reconcile)

@@ -10,9 +10,9 @@
 
 #include "common/crypto.h"
 #include "common/time_util.h"
-#include "connector/history_api.h"
-#include "connector/history_query.h"
-#include "connector/retention.h"
+#include "connector/history/history_api.h"
+#include "connector/history/history_query.h"
+#include "connector/history/retention.h"
 #include "history_seed.h"
 #include "support/test_env.h"
 

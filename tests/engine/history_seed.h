@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "connector/store.h"
+#include "connector/outbox/store.h"
 #include "salesforce/record_id.h"
 
 namespace history_seed {

@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "connector/store.h"
+#include "connector/outbox/store.h"
 #include "stack.h"
 
 using namespace e2e;

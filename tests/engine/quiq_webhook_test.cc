@@ -3,8 +3,8 @@
 // connector's API and store, and the Tasks the org holds.
 #include <catch2/catch.hpp>
 
-#include "connector/quiq_webhook.h"
-#include "connector/store.h"
+#include "connector/webhooks/quiq_webhook.h"
+#include "connector/outbox/store.h"
 #include "stack.h"
 
 using namespace e2e;

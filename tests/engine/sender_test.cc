@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "common/time_util.h"
-#include "connector/sandbox_transport.h"
-#include "connector/sender.h"
+#include "connector/send/sandbox_transport.h"
+#include "connector/send/sender.h"
 #include "support/test_env.h"
 
 using namespace sfn::connector;

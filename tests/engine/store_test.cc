@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "connector/store.h"
+#include "connector/outbox/store.h"
 #include "common/time_util.h"
 #include "support/test_env.h"
 

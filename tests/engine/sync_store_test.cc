@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/time_util.h"
-#include "connector/store.h"
+#include "connector/outbox/store.h"
 #include "support/test_env.h"
 
 using namespace sfn::connector;

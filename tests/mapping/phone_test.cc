@@ -4,7 +4,7 @@
 #include <set>
 #include <thread>
 
-#include "connector/phone.h"
+#include "connector/compliance/phone.h"
 
 using sfn::connector::PhoneNormalizer;
 using sfn::connector::PhoneOptions;

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "connector/quiet_hours.h"
+#include "connector/compliance/quiet_hours.h"
 
 using sfn::connector::CheckQuietHours;
 using sfn::connector::QuietHoursDecision;

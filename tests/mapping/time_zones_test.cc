@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "connector/time_zones.h"
+#include "connector/compliance/time_zones.h"
 
 using sfn::connector::PhoneNormalizer;
 using sfn::connector::RecipientZones;

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <thread>
 
-#include "connector/batching_transport.h"
+#include "connector/send/batching_transport.h"
 
 using namespace sfn::connector;
 

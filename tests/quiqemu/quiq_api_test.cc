@@ -1,9 +1,9 @@
-// The Quiq wire format (connector/quiq_api.h): request bodies and the tolerant
+// The Quiq wire format (connector/send/quiq_api.h): request bodies and the tolerant
 // reading of answers whose exact shape Quiq does not document.
 #include <catch2/catch.hpp>
 
 #include "common/json.h"
-#include "connector/quiq_api.h"
+#include "connector/send/quiq_api.h"
 
 using namespace sfn::connector;
 using Kind = SendOutcome::Kind;

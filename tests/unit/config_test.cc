@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "connector/config.h"
+#include "connector/config/config.h"
 #include "support/test_env.h"
 
 using sfn::connector::ParseConfig;

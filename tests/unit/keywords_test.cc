@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "connector/keywords.h"
+#include "connector/compliance/keywords.h"
 
 using sfn::connector::ClassifyReply;
 using sfn::connector::ReplyKind;

@@ -1,0 +1,214 @@
+#include "connector/app/daemon.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "common/log.h"
+#include "common/signals.h"
+#include "connector/intake/api_server.h"
+#include "connector/engine/engine.h"
+#include "connector/intake/event_intake.h"
+#include "connector/webhooks/quiq_webhook.h"
+#include "connector/history/history_service.h"
+#include "connector/resolve/salesforce_resolver.h"
+#include "connector/writeback/salesforce_task_sink.h"
+#include "connector/writeback/task_status_writer.h"
+#include "connector/writeback/task_writer.h"
+#include "connector/webhooks/twilio_webhooks.h"
+#include "connector/writeback/opt_out_writer.h"
+#include "connector/app/wiring.h"
+#include "mapping/field_mapping.h"
+#include "salesforce/connection.h"
+#include "salesforce/oauth.h"
+#include "salesforce/replay_store.h"
+#include "salesforce/streaming.h"
+
+namespace sfn::connector {
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "sfnotify: %s\n", message.c_str());
+  return 1;
+}
+
+bool ParseListen(const std::string& listen, std::string* host, int* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = listen.substr(0, colon);
+  char* end = nullptr;
+  long p = std::strtol(listen.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || p < 0 || p > 65535) return false;
+  *port = static_cast<int>(p);
+  return !host->empty();
+}
+
+}  // namespace
+
+int RunDaemon(const Config& config) {
+  BlockTerminationSignals();
+  log::Level level;
+  if (log::ParseLevel(config.log_level, &level)) log::SetLevel(level);
+
+  auto store = OpenSqliteStore({config.store_path});
+  if (!store.ok()) return Fail(store.status().message());
+
+  auto token_source = MakeTokenSource(config.salesforce);
+  if (!token_source.ok()) return Fail("config error: " + config.path + ": " + token_source.status().message());
+  salesforce::ConnectionOptions connection_options;
+  connection_options.api_version = config.salesforce.api_version;
+  salesforce::Connection connection(*token_source, connection_options);
+  Status connected = connection.Connect();
+  if (!connected.ok()) return Fail("cannot log in to Salesforce: " + connected.message());
+
+  auto field_mapping = LoadMapping(config, connection);
+  if (!field_mapping.ok()) return Fail("mapping error: " + field_mapping.status().message());
+
+  auto transport_or = MakeTransport(config.gateway);
+  if (!transport_or.ok()) return Fail("config error: " + config.path + ": " + transport_or.status().message());
+  std::unique_ptr<Transport> transport = std::move(transport_or.value());
+
+  EngineOptions engine_options;
+  engine_options.sender.reconcile_after_ms = config.gateway.reconcile_after_ms;
+  // Quiq takes bulk calls: each sender thread blocks in Send until its batch
+  // goes out, so as many threads as a batch holds (quiq_transport.h).
+  bool quiq = config.gateway.type == "quiq";
+  if (quiq) engine_options.sender.threads = std::max(engine_options.sender.threads, config.gateway.quiq.batch_size);
+  std::map<std::string, std::string> senders;
+  for (const auto& cp : config.contact_points) {
+    engine_options.sender.rate_per_contact_point[cp.name] = cp.max_messages_per_second;
+    engine_options.sender.sender_per_contact_point[cp.name] = quiq ? cp.quiq_contact_point : cp.sender;
+    engine_options.price_per_segment[cp.name] = cp.price_per_segment;
+    senders[cp.name] = cp.sender;
+  }
+
+  SalesforceResolverOptions resolver_options;
+  resolver_options.contact_points = config.contact_points;
+  resolver_options.default_region = config.default_region;
+  auto resolver = SalesforceResolver::Create(resolver_options, connection, *field_mapping, **store);
+  if (!resolver.ok()) return Fail("config error: " + config.path + ": " + resolver.status().message());
+
+  SalesforceTaskSink task_sink({senders, "SMS_Message_Sid__c", config.sync.task_delivery_field}, connection,
+                               *field_mapping, **store);
+  TaskWriter task_writer({}, **store, task_sink);
+  Engine engine(engine_options, **store, *transport, **resolver, &task_writer);
+
+  ApiServerOptions api_options;
+  if (!ParseListen(config.http.listen, &api_options.host, &api_options.port)) {
+    return Fail("config error: " + config.path + ": http.listen: expected HOST:PORT");
+  }
+  for (const auto& key : config.http.api_keys) {
+    auto secret = ReadSecretEnv(key.key_env, "http.api_keys '" + key.name + "'");
+    if (!secret.ok()) return Fail("config error: " + config.path + ": " + secret.status().message());
+    ApiRole role = key.role == "admin" ? ApiRole::kAdmin : key.role == "read" ? ApiRole::kRead : ApiRole::kSender;
+    api_options.keys.push_back({key.name, *secret, role});
+  }
+  ApiServer api(api_options, engine);
+  std::unique_ptr<QuiqWebhook> quiq_webhook;
+  if (quiq) {
+    auto secret = ReadSecretEnv(config.gateway.quiq.webhook_secret_env, "gateway.webhook_secret_env");
+    if (!secret.ok()) return Fail("config error: " + config.path + ": " + secret.status().message());
+    QuiqWebhookOptions webhook_options;
+    webhook_options.secret = *secret;
+    webhook_options.store_path = config.store_path;
+    for (const auto& cp : config.contact_points) webhook_options.contact_point_by_quiq_id[cp.quiq_contact_point] = cp.name;
+    auto webhook = QuiqWebhook::Create(webhook_options, **store, MakeReplyTaskSink(connection, *field_mapping));
+    if (!webhook.ok()) return Fail(webhook.status().message());
+    quiq_webhook = std::move(webhook.value());
+    api.AddRoutes([&quiq_webhook](http::Request& request, http::Responder& responder) {
+      return quiq_webhook->Handle(request, responder);
+    });
+  }
+  // Two-way sync with a Twilio-compatible gateway: status callbacks, replies, opt-outs.
+  std::unique_ptr<TwilioWebhooks> twilio_webhooks;
+  if (config.gateway.type == "twilio") {
+    auto token = ReadSecretEnv(config.gateway.auth_token_env, "gateway.auth_token_env");
+    if (!token.ok()) return Fail("config error: " + config.path + ": " + token.status().message());
+    TwilioWebhookOptions webhook_options;
+    webhook_options.public_url = config.http.public_url;
+    webhook_options.auth_token = *token;
+    webhook_options.default_region = config.default_region;
+    PhoneNormalizer sender_numbers(PhoneOptions{config.default_region});
+    for (const auto& cp : config.contact_points) {
+      auto number = sender_numbers.Normalize(cp.sender);
+      webhook_options.contact_points_by_sender[number.ok() ? number->e164 : cp.sender].push_back(cp.name);
+    }
+    twilio_webhooks = std::make_unique<TwilioWebhooks>(webhook_options, **store, api,
+                                                       MakeReplyTaskSink(connection, *field_mapping));
+    api.AddRoutes([&twilio_webhooks](http::Request& request, http::Responder& responder) {
+      return twilio_webhooks->Handle(request, responder);
+    });
+  }
+  OptOutWriter opt_out_writer(**store, connection, *field_mapping, config.default_region);
+  TaskStatusWriter task_status_writer({config.sync.task_delivery_field, config.sync.task_status_interval_ms},
+                                      **store, connection);
+  HistoryServiceOptions history_options{config.store_path, config.history, engine_options.price_per_segment,
+                                        config.default_region};
+  auto history = HistoryService::Create(history_options, api);
+  if (!history.ok()) return Fail("cannot open the view history: " + history.status().message());
+  api.SetMetricsSource([&connection, &history] {
+    auto usage = connection.usage();
+    std::string out = "# HELP sfnotify_salesforce_api_usage Daily API requests used, as Salesforce reports.\n"
+                      "# TYPE sfnotify_salesforce_api_usage gauge\n";
+    out += "sfnotify_salesforce_api_usage{kind=\"used\"} " + std::to_string(usage.used) + "\n";
+    out += "sfnotify_salesforce_api_usage{kind=\"max\"} " + std::to_string(usage.max) + "\n";
+    out += (*history)->Metrics();
+    return out;
+  });
+
+  Status started = api.Start();
+  if (!started.ok()) return Fail("cannot start the HTTP API: " + started.message());
+  // Gateways post delivery status to the public URL; without one (local runs,
+  // tests) the address we actually listen on is used.
+  std::string public_url = config.http.public_url.empty() ? api.base_url() : config.http.public_url;
+  engine.SetStatusCallbackBase(public_url + "/v1/webhooks/twilio/status");
+  if (twilio_webhooks) twilio_webhooks->SetPublicUrl(public_url);
+  engine.Start();
+  opt_out_writer.Start();
+  if (!config.sync.task_delivery_field.empty()) task_status_writer.Start();
+
+  auto replay_store = salesforce::ReplayStore::Open(config.store_path);
+  if (!replay_store.ok()) return Fail(replay_store.status().message());
+  salesforce::StreamingOptions streaming_options;
+  streaming_options.channel = config.salesforce.event_channel;
+  streaming_options.initial_replay_from = -2;  // first start: everything retained (intake is idempotent)
+  salesforce::StreamingClient streaming(
+      connection, replay_store->get(), streaming_options, [&](const salesforce::StreamingEvent& event) {
+        auto request = ParseEventPayload(event.payload_json, event.replay_id, event.event_uuid);
+        if (!request.ok()) {
+          // A malformed event can never succeed: record it and move on.
+          log::Error("intake", "event " + std::to_string(event.replay_id) + " refused: " + request.status().message());
+          return Status::Ok();
+        }
+        auto intake = (*store)->Intake(*request);
+        if (!intake.ok()) {
+          if (intake.status().code() == StatusCode::kConflict) {
+            log::Error("intake", "event " + std::to_string(event.replay_id) + ": " + intake.status().message());
+            return Status::Ok();
+          }
+          return intake.status();  // store trouble: the event comes again
+        }
+        // Resolution may fail transiently; the stored request is then resolved by the recovery loop.
+        auto outcome = engine.Submit(*request, false);
+        if (!outcome.ok()) log::Warn("intake", "notification " + intake->notification_id + ": " + outcome.status().message());
+        return Status::Ok();
+      });
+  Status streaming_started = streaming.Start();
+  if (!streaming_started.ok()) return Fail("cannot start streaming: " + streaming_started.message());
+
+  std::printf("sfnotify listening on %s\n", api.base_url().c_str());
+  std::fflush(stdout);
+  log::Info("daemon", "connected to Salesforce (API v" + connection.api_version() + "), gateway " +
+                          transport->name() + ", channel " + config.salesforce.event_channel);
+  WaitForTermination();
+  log::Info("daemon", "stopping");
+  streaming.Stop();
+  api.Stop();
+  engine.Stop();
+  opt_out_writer.Stop();
+  task_status_writer.Stop();
+  return 0;
+}
+
+}  // namespace sfn::connector

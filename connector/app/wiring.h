@@ -1,0 +1,29 @@
+// Builds the configured parts shared by `sfnotify run`, `doctor` and
+// `mapping validate`: the Salesforce token source, the field mapping (file or
+// Custom Metadata over REST) and the gateway transport. Secrets come from the
+// environment variables the config names, never from the file.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "connector/config/config.h"
+#include "connector/send/transport.h"
+#include "mapping/field_mapping.h"
+#include "salesforce/connection.h"
+#include "salesforce/token_source.h"
+
+namespace sfn::connector {
+
+// The value of environment variable `variable`; `what` names the config field in errors.
+Result<std::string> ReadSecretEnv(const std::string& variable, const std::string& what);
+
+Result<std::shared_ptr<salesforce::TokenSource>> MakeTokenSource(const SalesforceOptions& options);
+
+// The mapping from config.mapping_file, or from SMS_Field_Mapping__mdt / SMS_Template__mdt.
+Result<mapping::FieldMapping> LoadMapping(const Config& config, salesforce::Connection& connection);
+
+Result<std::unique_ptr<Transport>> MakeTransport(const GatewayOptions& options);
+
+}  // namespace sfn::connector

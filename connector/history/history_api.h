@@ -1,0 +1,59 @@
+// HTTP routes of the view history, mounted on the connector's API with
+// ApiServer::AddRoutes:
+//   GET /                         the history web page (no key; it asks for one)
+//   GET /web/{app.js,app.css}     its assets (no key)
+//   GET /v1/history               notifications newest first, filters, cursor paging (read key)
+//   GET /v1/history/{id}          one notification with recipients and events (read key)
+//   GET /v1/usage                 messages, segments, billable units, cost (read key)
+// Phone numbers are masked except their last 4 digits for keys below admin.
+// Bad parameters get 400 with {"error":{"field":"<parameter>"}}; unknown
+// parameters are refused so a typo never silently widens a query.
+// Queries run on the component's own work queue, never on listener threads.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/http_server.h"
+#include "common/work_queue.h"
+#include "connector/intake/api_server.h"
+#include "connector/history/history_query.h"
+#include "connector/compliance/phone.h"
+
+namespace sfn::connector {
+
+struct HistoryApiOptions {
+  int worker_threads = 2;             // SQLite reads for the history endpoints
+  std::string default_region = "US";  // for phone filters typed without +country code
+  int usage_default_days = 30;        // /v1/usage without `from`
+};
+
+using Authenticator = std::function<std::optional<ApiRole>(const http::Request&)>;
+
+class HistoryApi {
+ public:
+  HistoryApi(HistoryApiOptions options, HistoryQuery& query, Authenticator authenticate);
+  ~HistoryApi();  // finishes queued queries
+
+  // A RouteHandler: true when the request was one of the routes above.
+  bool Handle(http::Request& request, http::Responder& responder);
+
+ private:
+  void List(const std::string& query, bool admin, http::Responder responder);
+  void Detail(const std::string& id, bool admin, http::Responder responder);
+  void Usage(const std::string& query, http::Responder responder);
+
+  HistoryApiOptions options_;
+  HistoryQuery& query_;
+  Authenticator authenticate_;
+  PhoneNormalizer phones_;
+  std::unique_ptr<WorkQueue> workers_;
+};
+
+// Replaces digits of phone-like runs ("+" then 7 or more digits) in free text
+// except their last 4, for event details shown to non-admin keys.
+std::string MaskPhonesInText(const std::string& text);
+
+}  // namespace sfn::connector

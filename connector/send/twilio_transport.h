@@ -1,0 +1,44 @@
+// Transport for any Twilio-compatible Messaging REST API (Twilio, smsemu).
+//
+// Outcome mapping (see docs/architecture.md): 201 → accepted; 4xx with a
+// Twilio error code → rejected (21610 also asks to suppress the number);
+// 429/20429 and connection failures before sending → retry later; timeouts,
+// resets and 5xx → unknown, to be reconciled through the list endpoint before
+// any new attempt, because Twilio has no idempotency key on create.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/http_client.h"
+#include "connector/send/transport.h"
+
+namespace sfn::connector {
+
+struct TwilioOptions {
+  std::string base_url = "https://api.twilio.com";  // scheme://host[:port]
+  std::string account_sid;                          // AC...
+  std::string auth_token;                           // secret: never logged
+  std::chrono::milliseconds timeout{15000};         // per request
+  bool verify_tls = true;
+};
+
+class TwilioTransport final : public Transport {
+ public:
+  explicit TwilioTransport(TwilioOptions options);
+  SendOutcome Send(const OutboundMessage& message) override;
+  SendOutcome Reconcile(const OutboundMessage& message, int64_t since_epoch_ms) override;
+  const char* name() const override { return "twilio"; }
+
+ private:
+  http::Request BaseRequest(const std::string& method, const std::string& path) const;
+
+  TwilioOptions options_;
+  std::unique_ptr<http::Client> client_;
+};
+
+// Twilio error codes that mean "this recipient opted out" (feed the suppression list).
+bool IsOptOutError(int code);
+
+}  // namespace sfn::connector
