@@ -26,4 +26,9 @@ Result<mapping::FieldMapping> LoadMapping(const Config& config, salesforce::Conn
 
 Result<std::unique_ptr<Transport>> MakeTransport(const GatewayOptions& options);
 
+// A QuiqTransport for `gateway` (type "quiq"); the secret comes from gateway.quiq.secret_env.
+Result<std::unique_ptr<Transport>> MakeQuiqTransport(const GatewayOptions& gateway);
+// For `sfnotify doctor`: both secrets are set and Quiq accepts the app token.
+Status CheckQuiqGateway(const GatewayOptions& gateway);
+
 }  // namespace sfn::connector

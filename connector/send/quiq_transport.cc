@@ -4,9 +4,7 @@
 #include "common/form.h"
 #include "common/log.h"
 #include "common/sms_segments.h"
-#include "connector/config/config.h"
 #include "connector/send/quiq_api.h"
-#include "connector/app/wiring.h"
 
 namespace sfn::connector {
 
@@ -112,38 +110,6 @@ Status QuiqTransport::CheckCredentials() {
     return Status::Unavailable("Quiq answered HTTP " + std::to_string(response->status));
   }
   return Status::Ok();
-}
-
-namespace {
-Result<QuiqOptions> QuiqOptionsFrom(const GatewayOptions& gateway) {
-  auto secret = ReadSecretEnv(gateway.quiq.secret_env, "gateway.secret_env");
-  if (!secret.ok()) return secret.status();
-  QuiqOptions options;
-  options.base_url = gateway.base_url;
-  options.identity = gateway.quiq.identity;
-  options.secret = *secret;
-  options.api = gateway.quiq.api;
-  options.topic = gateway.quiq.topic;
-  options.batch_size = static_cast<size_t>(gateway.quiq.batch_size);
-  options.batch_linger_ms = gateway.quiq.batch_linger_ms;
-  options.timeout = std::chrono::milliseconds(gateway.quiq.timeout_ms);
-  return options;
-}
-}  // namespace
-
-Result<std::unique_ptr<Transport>> MakeQuiqTransport(const GatewayOptions& gateway) {
-  auto options = QuiqOptionsFrom(gateway);
-  if (!options.ok()) return options.status();
-  return std::unique_ptr<Transport>(std::make_unique<QuiqTransport>(*options));
-}
-
-Status CheckQuiqGateway(const GatewayOptions& gateway) {
-  auto webhook_secret =
-      ReadSecretEnv(gateway.quiq.webhook_secret_env, "gateway.webhook_secret_env");
-  if (!webhook_secret.ok()) return webhook_secret.status();
-  auto options = QuiqOptionsFrom(gateway);
-  if (!options.ok()) return options.status();
-  return QuiqTransport(*options).CheckCredentials();
 }
 
 }  // namespace sfn::connector

@@ -51,10 +51,4 @@ class QuiqTransport final : public Transport, private BulkSender {
   SendBatcher batcher_;
 };
 
-// A QuiqTransport for `gateway` (type "quiq"); the secret comes from gateway.quiq.secret_env.
-struct GatewayOptions;
-Result<std::unique_ptr<Transport>> MakeQuiqTransport(const GatewayOptions& gateway);
-// For `sfnotify doctor`: both secrets are set and Quiq accepts the app token.
-Status CheckQuiqGateway(const GatewayOptions& gateway);
-
 }  // namespace sfn::connector
