@@ -1,12 +1,11 @@
 #include "connector/history/history_api.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <cctype>
 #include <set>
 
 #include "common/form.h"
+#include "common/json_writer.h"
 #include "common/time_util.h"
 #include "connector/history/history_web.h"
 #include "connector/outbox/recipient_state.h"
@@ -16,23 +15,6 @@ namespace sfn::connector {
 
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void Str(Writer& w, const std::string& s) {
-  w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
-}
-void KeyStr(Writer& w, const char* key, const std::string& value) {
-  w.Key(key);
-  Str(w, value);
-}
-void KeyTime(Writer& w, const char* key, int64_t ms) {
-  w.Key(key);
-  if (ms > 0) {
-    Str(w, timeutil::FormatRfc3339Millis(ms));
-  } else {
-    w.Null();
-  }
-}
 
 // A parameter problem: 400 naming the parameter.
 struct ParamError {
@@ -116,19 +98,19 @@ std::optional<ParamError> ParseListParams(const std::string& query, const PhoneN
   return std::nullopt;
 }
 
-void WriteSummary(Writer& w, const NotificationSummary& s) {
-  KeyStr(w, "notification_id", s.id);
-  KeyStr(w, "request_id", s.request_id);
-  KeyTime(w, "created_at", s.created_ms);
-  KeyTime(w, "updated_at", s.updated_ms);
-  KeyStr(w, "contact_point", s.contact_point);
-  KeyStr(w, "requested_by", s.requested_by);
-  KeyStr(w, "source", s.source);
-  KeyStr(w, "status", s.status);
-  KeyStr(w, "refusal_reason", s.refusal_reason);
-  KeyStr(w, "message", s.message);
-  KeyStr(w, "template", s.template_name);
-  KeyStr(w, "campaign_id", s.campaign_id);
+void WriteSummary(json::Writer& w, const NotificationSummary& s) {
+  w.KeyStr("notification_id", s.id);
+  w.KeyStr("request_id", s.request_id);
+  w.KeyTime("created_at", s.created_ms);
+  w.KeyTime("updated_at", s.updated_ms);
+  w.KeyStr("contact_point", s.contact_point);
+  w.KeyStr("requested_by", s.requested_by);
+  w.KeyStr("source", s.source);
+  w.KeyStr("status", s.status);
+  w.KeyStr("refusal_reason", s.refusal_reason);
+  w.KeyStr("message", s.message);
+  w.KeyStr("template", s.template_name);
+  w.KeyStr("campaign_id", s.campaign_id);
   w.Key("recipients");
   w.Int(s.recipients);
   w.Key("segments");
@@ -144,9 +126,9 @@ void WriteSummary(Writer& w, const NotificationSummary& s) {
   w.EndObject();
 }
 
-void WriteUsageRow(Writer& w, const UsageRow& row) {
+void WriteUsageRow(json::Writer& w, const UsageRow& row) {
   w.StartObject();
-  KeyStr(w, "key", row.key);
+  w.KeyStr("key", row.key);
   w.Key("messages");
   w.Int64(row.messages);
   w.Key("segments");
@@ -266,8 +248,7 @@ void HistoryApi::List(const std::string& query, bool /*admin*/, http::Responder 
     responder.Send(StatusError(page.status(), "cursor"));
     return;
   }
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
+  json::Writer w;
   w.StartObject();
   w.Key("items");
   w.StartArray();
@@ -281,12 +262,12 @@ void HistoryApi::List(const std::string& query, bool /*admin*/, http::Responder 
   if (page->next_cursor.empty()) {
     w.Null();
   } else {
-    Str(w, page->next_cursor);
+    w.Str(page->next_cursor);
   }
   w.Key("limit");
   w.Int(limit);
   w.EndObject();
-  responder.Send(http::JsonResponse(200, buf.GetString()));
+  responder.Send(w.Response(200));
 }
 
 void HistoryApi::Detail(const std::string& id, bool admin, http::Responder responder) {
@@ -295,8 +276,7 @@ void HistoryApi::Detail(const std::string& id, bool admin, http::Responder respo
     responder.Send(StatusError(detail.status(), "notification_id"));
     return;
   }
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
+  json::Writer w;
   w.StartObject();
   w.Key("notification");
   w.StartObject();
@@ -310,34 +290,34 @@ void HistoryApi::Detail(const std::string& id, bool admin, http::Responder respo
     w.StartObject();
     w.Key("recipient_id");
     w.Int64(r.id);
-    KeyStr(w, "record_id", r.record_id);
-    KeyStr(w, "object", r.object_type);
-    KeyStr(w, "phone", admin ? r.phone_e164 : MaskPhone(r.phone_e164));
-    KeyStr(w, "state", r.state);
-    KeyStr(w, "reason", r.reason);
+    w.KeyStr("record_id", r.record_id);
+    w.KeyStr("object", r.object_type);
+    w.KeyStr("phone", admin ? r.phone_e164 : MaskPhone(r.phone_e164));
+    w.KeyStr("state", r.state);
+    w.KeyStr("reason", r.reason);
     w.Key("segments");
     w.Int(r.segments);
-    KeyStr(w, "encoding", r.encoding);
-    KeyStr(w, "body", r.body);
-    KeyStr(w, "gateway_sid", r.gateway_sid);
+    w.KeyStr("encoding", r.encoding);
+    w.KeyStr("body", r.body);
+    w.KeyStr("gateway_sid", r.gateway_sid);
     w.Key("error_code");
     w.Int(r.error_code);
-    KeyStr(w, "task_id", r.task_id);
-    KeyStr(w, "task_state", r.task_state);
+    w.KeyStr("task_id", r.task_id);
+    w.KeyStr("task_state", r.task_state);
     w.Key("responded");
     w.Bool(r.responded);
     w.Key("reply");
     if (r.reply.empty()) {
       w.Null();
     } else {
-      Str(w, admin ? r.reply : MaskPhonesInText(r.reply));
+      w.Str(admin ? r.reply : MaskPhonesInText(r.reply));
     }
-    KeyTime(w, "created_at", r.created_ms);
-    KeyTime(w, "last_attempt_at", r.last_attempt_ms);
-    KeyTime(w, "updated_at", r.updated_ms);
+    w.KeyTime("created_at", r.created_ms);
+    w.KeyTime("last_attempt_at", r.last_attempt_ms);
+    w.KeyTime("updated_at", r.updated_ms);
     w.Key("timestamps");
     w.StartObject();
-    for (const auto& [state, ms] : r.state_times) KeyTime(w, state.c_str(), ms);
+    for (const auto& [state, ms] : r.state_times) w.KeyTime(state.c_str(), ms);
     w.EndObject();
     w.EndObject();
   }
@@ -346,17 +326,17 @@ void HistoryApi::Detail(const std::string& id, bool admin, http::Responder respo
   w.StartArray();
   for (const auto& e : detail->events) {
     w.StartObject();
-    KeyTime(w, "at", e.at_ms);
+    w.KeyTime("at", e.at_ms);
     w.Key("recipient_id");
     w.Int64(e.recipient_id);
-    KeyStr(w, "kind", e.kind);
-    KeyStr(w, "state", e.state);
-    KeyStr(w, "detail", admin ? e.detail : MaskPhonesInText(e.detail));
+    w.KeyStr("kind", e.kind);
+    w.KeyStr("state", e.state);
+    w.KeyStr("detail", admin ? e.detail : MaskPhonesInText(e.detail));
     w.EndObject();
   }
   w.EndArray();
   w.EndObject();
-  responder.Send(http::JsonResponse(200, buf.GetString()));
+  responder.Send(w.Response(200));
 }
 
 void HistoryApi::Usage(const std::string& query, http::Responder responder) {
@@ -396,12 +376,11 @@ void HistoryApi::Usage(const std::string& query, http::Responder responder) {
     responder.Send(StatusError(report.status(), ""));
     return;
   }
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
+  json::Writer w;
   w.StartObject();
-  KeyTime(w, "from", report->from_ms);
-  KeyTime(w, "to", report->to_ms);
-  KeyStr(w, "group_by", UsageGroupByName(report->group_by));
+  w.KeyTime("from", report->from_ms);
+  w.KeyTime("to", report->to_ms);
+  w.KeyStr("group_by", UsageGroupByName(report->group_by));
   w.Key("rows");
   w.StartArray();
   for (const auto& row : report->rows) WriteUsageRow(w, row);
@@ -409,7 +388,7 @@ void HistoryApi::Usage(const std::string& query, http::Responder responder) {
   w.Key("total");
   WriteUsageRow(w, report->total);
   w.EndObject();
-  responder.Send(http::JsonResponse(200, buf.GetString()));
+  responder.Send(w.Response(200));
 }
 
 }  // namespace sfn::connector

@@ -1,13 +1,12 @@
 #include "connector/intake/api_server.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <sstream>
 
 #include "common/crypto.h"
 #include "common/form.h"
+#include "common/json_writer.h"
 #include "common/json.h"
 #include "common/time_util.h"
 #include "salesforce/record_id.h"
@@ -15,11 +14,8 @@
 namespace sfn::connector {
 
 namespace {
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void WriteString(Writer& w, const std::string& s) { w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size())); }
-
-void WritePreflight(Writer& w, const Preflight& p) {
+void WritePreflight(json::Writer& w, const Preflight& p) {
   w.StartObject();
   w.Key("total");
   w.Int(p.total);
@@ -45,22 +41,21 @@ void WritePreflight(Writer& w, const Preflight& p) {
 }  // namespace
 
 http::Response ApiError(int status, const std::string& code, const std::string& message, const std::string& field) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
+  json::Writer w;
   w.StartObject();
   w.Key("error");
   w.StartObject();
   w.Key("code");
-  WriteString(w, code);
+  w.Str(code);
   w.Key("message");
-  WriteString(w, message);
+  w.Str(message);
   if (!field.empty()) {
     w.Key("field");
-    WriteString(w, field);
+    w.Str(field);
   }
   w.EndObject();
   w.EndObject();
-  return http::JsonResponse(status, buf.GetString());
+  return w.Response(status);
 }
 
 Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max_record_ids, std::string* field) {
@@ -254,12 +249,11 @@ void ApiServer::PostNotification(const http::Request& request, http::Responder r
     }
     return;
   }
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
+  json::Writer w;
   w.StartObject();
   if (!dry_run) {
     w.Key("notification_id");
-    WriteString(w, outcome->notification_id);
+    w.Str(outcome->notification_id);
     w.Key("created");
     w.Bool(outcome->created);
   }
@@ -269,15 +263,15 @@ void ApiServer::PostNotification(const http::Request& request, http::Responder r
   w.String(NotificationStatusName(outcome->status));
   if (!outcome->refusal_reason.empty()) {
     w.Key("refusal_reason");
-    WriteString(w, outcome->refusal_reason);
+    w.Str(outcome->refusal_reason);
     w.Key("refusal_detail");
-    WriteString(w, outcome->refusal_detail);
+    w.Str(outcome->refusal_detail);
   }
   w.Key("preflight");
   WritePreflight(w, outcome->preflight);
   w.EndObject();
   int status = dry_run ? 200 : (outcome->status == NotificationStatus::kRefused ? 403 : 202);
-  responder.Send(http::JsonResponse(status, buf.GetString()));
+  responder.Send(w.Response(status));
 }
 
 void ApiServer::GetNotification(const std::string& id, http::Responder responder) {
@@ -286,24 +280,23 @@ void ApiServer::GetNotification(const std::string& id, http::Responder responder
     responder.Send(ApiError(404, "not_found", n.status().message(), "id"));
     return;
   }
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
+  json::Writer w;
   w.StartObject();
   w.Key("notification_id");
-  WriteString(w, n->id);
+  w.Str(n->id);
   w.Key("request_id");
-  WriteString(w, n->request.request_id);
+  w.Str(n->request.request_id);
   w.Key("status");
   w.String(NotificationStatusName(n->status));
   w.Key("contact_point");
-  WriteString(w, n->request.contact_point);
+  w.Str(n->request.contact_point);
   w.Key("requested_by");
-  WriteString(w, n->request.requested_by);
+  w.Str(n->request.requested_by);
   w.Key("created_at");
-  WriteString(w, timeutil::FormatRfc3339Millis(n->created_ms));
+  w.Str(timeutil::FormatRfc3339Millis(n->created_ms));
   if (!n->refusal_reason.empty()) {
     w.Key("refusal_reason");
-    WriteString(w, n->refusal_reason);
+    w.Str(n->refusal_reason);
   }
   std::map<std::string, int> by_state;
   w.Key("recipients");
@@ -312,29 +305,29 @@ void ApiServer::GetNotification(const std::string& id, http::Responder responder
     by_state[RecipientStateName(r.state)]++;
     w.StartObject();
     w.Key("record_id");
-    WriteString(w, r.plan.record_id);
+    w.Str(r.plan.record_id);
     w.Key("object");
-    WriteString(w, r.plan.object_type);
+    w.Str(r.plan.object_type);
     w.Key("phone");
-    WriteString(w, r.plan.phone_e164);
+    w.Str(r.plan.phone_e164);
     w.Key("state");
     w.String(RecipientStateName(r.state));
     w.Key("reason");
-    WriteString(w, r.reason);
+    w.Str(r.reason);
     w.Key("segments");
     w.Int(r.plan.segments);
     w.Key("gateway_sid");
-    WriteString(w, r.gateway_sid);
+    w.Str(r.gateway_sid);
     w.Key("error_code");
     w.Int(r.error_code);
     w.Key("task_id");
-    WriteString(w, r.task_id);
+    w.Str(r.task_id);
     w.Key("task_state");
-    WriteString(w, r.task_state);
+    w.Str(r.task_state);
     w.Key("responded");
     w.Bool(r.responded);
     w.Key("updated_at");
-    WriteString(w, timeutil::FormatRfc3339Millis(r.updated_ms));
+    w.Str(timeutil::FormatRfc3339Millis(r.updated_ms));
     w.EndObject();
   }
   w.EndArray();
@@ -346,7 +339,7 @@ void ApiServer::GetNotification(const std::string& id, http::Responder responder
   }
   w.EndObject();
   w.EndObject();
-  responder.Send(http::JsonResponse(200, buf.GetString()));
+  responder.Send(w.Response(200));
 }
 
 std::string ApiServer::Metrics() {

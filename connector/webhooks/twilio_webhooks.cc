@@ -1,7 +1,5 @@
 #include "connector/webhooks/twilio_webhooks.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -9,6 +7,7 @@
 #include <utility>
 
 #include "common/form.h"
+#include "common/json_writer.h"
 #include "common/log.h"
 #include "common/time_util.h"
 #include "common/twilio_signature.h"
@@ -260,8 +259,7 @@ void TwilioWebhooks::ListConversations(const http::Request& request, http::Respo
     }
   }
   bool full = *role == ApiRole::kAdmin;
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  json::Writer w;
   w.StartObject();
   w.Key("conversations");
   w.StartArray();
@@ -317,7 +315,7 @@ void TwilioWebhooks::ListConversations(const http::Request& request, http::Respo
     w.Int64(cursor);
   }
   w.EndObject();
-  responder.Send(http::JsonResponse(200, buf.GetString()));
+  responder.Send(w.Response(200));
 }
 
 }  // namespace sfn::connector
