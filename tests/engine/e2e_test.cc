@@ -150,9 +150,7 @@ TEST_CASE("Salesforce API calls stay within ceil(N/2000)+ceil(N/200)+a small con
   size_t n = audience.size();
   // The send path's budget: delivery callbacks off, so no later delivery-field updates are counted
   // (those add at most ceil(N/200) calls per wave of final states, see docs/operations.md).
-  REQUIRE(stack.gateway->Send("POST", "/__emulator/callbacks",
-                              R"({"drop_status":["queued","sending","sent","delivered","undelivered","failed"]})")
-              .status == 200);
+  stack.DropGatewayCallbacks();
   auto before = stack.OrgRequests()["last_seq"].GetInt64();
   stack.Publish("sender@sfnotify.demo", R"({"Request_Id__c":"e2e-budget","Contact_Point__c":"Alerts",
       "Message__c":"Budget check","Record_Ids__c":")" + Join(audience) + R"("})");

@@ -216,6 +216,30 @@ class Stack {
     }
     return ids;
   }
+  // Consenting Leads (SMS_Opt_In__c) named `<name>0`, `<name>1`, ... at "<name> Co", one per
+  // phone (MobilePhone exactly as given, any format); returns their ids in order.
+  std::vector<std::string> CreateConsentingLeads(const std::string& name, const std::vector<std::string>& phones,
+                                                 const std::string& first_name = "") {
+    std::vector<std::string> records;
+    for (size_t i = 0; i < phones.size(); ++i) {
+      std::string first = first_name.empty() ? "" : R"("FirstName":")" + first_name + R"(",)";
+      records.push_back(R"({"LastName":")" + name + std::to_string(i) + R"(",)" + first + R"("Company":")" + name +
+                        R"( Co","SMS_Opt_In__c":true,"MobilePhone":")" + phones[i] + R"("})");
+    }
+    return CreateRecords("Lead", records);
+  }
+  // Handset texts posted to smsemu's /__emulator/inbound reach the connector's Twilio inbound webhook.
+  void RouteInboundToConnector() {
+    auto r = gateway->Send("POST", "/__emulator/inbound_url",
+                           R"({"url":")" + api->client->base_url() + R"(/v1/webhooks/twilio/inbound"})");
+    REQUIRE(r.status == 200);
+  }
+  // smsemu sends no status callbacks (the test posts its own, or none must arrive).
+  void DropGatewayCallbacks() {
+    auto r = gateway->Send("POST", "/__emulator/callbacks",
+                           R"({"drop_status":["queued","sending","sent","delivered","undelivered","failed"]})");
+    REQUIRE(r.status == 200);
+  }
   // Waits until the notification is done and every sent recipient has its Task; returns its view.
   rapidjson::Document WaitSettled(const std::string& notification_id,
                                   std::chrono::seconds timeout = std::chrono::seconds(90)) {

@@ -11,17 +11,6 @@ namespace {
 
 constexpr const char* kSender = "+15005550006";
 
-std::vector<std::string> MakeLeads(Stack& stack, const std::vector<std::string>& phones) {
-  std::vector<std::string> records;
-  for (size_t i = 0; i < phones.size(); ++i) {
-    records.push_back(
-        R"({"LastName":"Inbox)" + std::to_string(i) +
-        R"(","FirstName":"Lee","Company":"Inbox Co","SMS_Opt_In__c":true,"MobilePhone":")" +
-        phones[i] + R"("})");
-  }
-  return stack.CreateRecords("Lead", records);
-}
-
 std::string Send(Stack& stack, const std::string& request_id, const std::vector<std::string>& ids) {
   std::string list;
   for (const auto& id : ids) list += (list.empty() ? "\"" : ",\"") + id + "\"";
@@ -56,12 +45,8 @@ std::vector<std::string> Bodies(const rapidjson::Value& conversation) {
 
 TEST_CASE("conversations group replies per recipient, newest first, in pages", "[e2e][sync]") {
   Stack stack;
-  REQUIRE(
-      stack.gateway
-          ->Send("POST", "/__emulator/inbound_url",
-                 R"({"url":")" + stack.api->client->base_url() + R"(/v1/webhooks/twilio/inbound"})")
-          .status == 200);
-  auto ids = MakeLeads(stack, {"+12125550191", "+12125550192"});
+  stack.RouteInboundToConnector();
+  auto ids = stack.CreateConsentingLeads("Inbox", {"+12125550191", "+12125550192"}, "Lee");
   std::string nid = Send(stack, "inbox-1", ids);
 
   Text(stack, "+12125550191", "Can we move it to Friday?");

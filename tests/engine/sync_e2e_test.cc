@@ -16,17 +16,6 @@ namespace {
 
 constexpr const char* kSender = "+15005550006";
 
-// Consenting Leads sharing nothing; `phones` become their MobilePhone values.
-std::vector<std::string> MakeLeads(Stack& stack, const std::vector<std::string>& phones) {
-  std::vector<std::string> records;
-  for (size_t i = 0; i < phones.size(); ++i) {
-    records.push_back(R"({"LastName":"Sync)" + std::to_string(i) +
-                      R"(","FirstName":"Robin","Company":"Sync Co","SMS_Opt_In__c":true,"MobilePhone":")" +
-                      phones[i] + R"("})");
-  }
-  return stack.CreateRecords("Lead", records);
-}
-
 std::string SendBody(const std::string& request_id, const std::vector<std::string>& ids, const std::string& text) {
   std::string list;
   for (const auto& id : ids) list += (list.empty() ? "\"" : ",\"") + id + "\"";
@@ -68,18 +57,12 @@ rapidjson::Document Reply(Stack& stack, const std::string& from, const std::stri
   return Json(r.body);
 }
 
-void PointGatewayAtConnector(Stack& stack) {
-  auto r = stack.gateway->Send("POST", "/__emulator/inbound_url",
-                               R"({"url":")" + stack.api->client->base_url() + R"(/v1/webhooks/twilio/inbound"})");
-  REQUIRE(r.status == 200);
-}
-
 }  // namespace
 
 TEST_CASE("status callbacks, duplicated and reordered, end in the right final state and Task field", "[e2e][sync]") {
   Stack stack;
   std::vector<std::string> phones = {"+12125550101", "+12125550102", "+12125550103"};
-  auto ids = MakeLeads(stack, phones);
+  auto ids = stack.CreateConsentingLeads("Sync", phones, "Robin");
   REQUIRE(stack.gateway->Send("POST", "/__emulator/carrier",
                               R"({"number":"+12125550102","outcome":"undelivered","error_code":30003})").status == 200);
   REQUIRE(stack.gateway->Send("POST", "/__emulator/carrier",
@@ -128,10 +111,8 @@ TEST_CASE("a forged or missing signature changes nothing", "[e2e][sync][security
   Stack stack;
   // No callbacks from the gateway in this test: the recipient stays `accepted`, so a forged
   // "failed" would visibly change it if it were applied.
-  REQUIRE(stack.gateway->Send("POST", "/__emulator/callbacks",
-                              R"({"drop_status":["queued","sending","sent","delivered","undelivered","failed"]})")
-              .status == 200);
-  auto ids = MakeLeads(stack, {"+12125550111"});
+  stack.DropGatewayCallbacks();
+  auto ids = stack.CreateConsentingLeads("Sync", {"+12125550111"}, "Robin");
   auto view = Send(stack, "forged-1", ids);
   const auto* rec = RecipientFor(view, ids[0]);
   std::string sid = (*rec)["gateway_sid"].GetString();
@@ -165,9 +146,9 @@ TEST_CASE("a forged or missing signature changes nothing", "[e2e][sync][security
 TEST_CASE("STOP is honoured by the next notification and written to every record with the number, START restores",
           "[e2e][sync]") {
   Stack stack;
-  PointGatewayAtConnector(stack);
+  stack.RouteInboundToConnector();
   // Two records share one number (written differently); a third has another number.
-  auto ids = MakeLeads(stack, {"+1 (212) 555-0121", "212.555.0121", "+12125550122"});
+  auto ids = stack.CreateConsentingLeads("Sync", {"+1 (212) 555-0121", "212.555.0121", "+12125550122"}, "Robin");
   auto first = Send(stack, "stop-1", {ids[0], ids[2]});
   CHECK(std::string((*RecipientFor(first, ids[0]))["state"].GetString()) != "suppressed");
 
@@ -202,8 +183,8 @@ TEST_CASE("STOP is honoured by the next notification and written to every record
 
 TEST_CASE("a free-text reply marks the recipient responded and writes exactly one reply Task", "[e2e][sync]") {
   Stack stack;
-  PointGatewayAtConnector(stack);
-  auto ids = MakeLeads(stack, {"+12125550131"});
+  stack.RouteInboundToConnector();
+  auto ids = stack.CreateConsentingLeads("Sync", {"+12125550131"}, "Robin");
   Send(stack, "reply-1", ids);
   auto reply = Reply(stack, "+12125550131", "See you at 3pm");
   REQUIRE(reply["webhook_status"].GetInt() == 200);
@@ -253,7 +234,7 @@ TEST_CASE("a 21610 from the gateway suppresses the number and writes the opt-out
   // The handset opted out at the gateway only (the connector was not told): smsemu refuses with 21610.
   REQUIRE(stack.gateway->Send("POST", "/__emulator/inbound",
                               R"({"From":"+12125550141","To":"+15005550006","Body":"STOP"})").status == 200);
-  auto ids = MakeLeads(stack, {"+12125550141", "+12125550142"});
+  auto ids = stack.CreateConsentingLeads("Sync", {"+12125550141", "+12125550142"}, "Robin");
   auto view = Send(stack, "gw-optout-1", ids);
   const auto* blocked = RecipientFor(view, ids[0]);
   CHECK(std::string((*blocked)["state"].GetString()) == "failed");

@@ -45,11 +45,7 @@ TEST_CASE(
     "reconcile-optouts fixes drift once, is idempotent, and exits non-zero when it cannot write",
     "[e2e][sync]") {
   Stack stack;
-  REQUIRE(
-      stack.gateway
-          ->Send("POST", "/__emulator/inbound_url",
-                 R"({"url":")" + stack.api->client->base_url() + R"(/v1/webhooks/twilio/inbound"})")
-          .status == 200);
+  stack.RouteInboundToConnector();
   auto ids = stack.CreateRecords(
       "Lead",
       {R"({"LastName":"Drift","Company":"Drift Co","SMS_Opt_In__c":true,"MobilePhone":"(212) 555-0221"})"});

@@ -24,17 +24,6 @@ constexpr const char* kMainSender = "+15005550006";
 constexpr const char* kAlertsSender = "+15005550007";
 constexpr const char* kGatewayToken = "smsemu-demo-token";
 
-std::vector<std::string> MakeLeads(Stack& stack, const std::vector<std::string>& phones) {
-  std::vector<std::string> records;
-  for (size_t i = 0; i < phones.size(); ++i) {
-    records.push_back(
-        R"({"LastName":"Senders)" + std::to_string(i) +
-        R"(","FirstName":"Kim","Company":"Senders Co","SMS_Opt_In__c":true,"MobilePhone":")" +
-        phones[i] + R"("})");
-  }
-  return stack.CreateRecords("Lead", records);
-}
-
 // The demo user holding SMS_Notification_Sender (needed by contact point Main).
 std::string SenderUserId(Stack& stack) {
   auto users = stack.Records("User");
@@ -102,13 +91,6 @@ void Text(Stack& stack, const std::string& from, const std::string& to, const st
   REQUIRE(Json(r.body)["webhook_status"].GetInt() == 200);
 }
 
-void PointGatewayAtConnector(Stack& stack) {
-  auto r = stack.gateway->Send(
-      "POST", "/__emulator/inbound_url",
-      R"({"url":")" + stack.api->client->base_url() + R"(/v1/webhooks/twilio/inbound"})");
-  REQUIRE(r.status == 200);
-}
-
 int TasksWithSid(Stack& stack, const std::string& sid) {
   auto tasks = stack.Records("Task");
   int n = 0;
@@ -125,9 +107,9 @@ TEST_CASE(
     "both",
     "[e2e][sync]") {
   Stack stack;  // Main and Alerts both send from +15005550006
-  PointGatewayAtConnector(stack);
+  stack.RouteInboundToConnector();
   std::string requester = SenderUserId(stack);
-  auto ids = MakeLeads(stack, {"+12125550161"});
+  auto ids = stack.CreateConsentingLeads("Senders", {"+12125550161"}, "Kim");
   auto first = Send(stack, requester, "Main", "shared-1", ids);
   REQUIRE(WentOut(StateOf(first, ids[0])));
 
@@ -181,10 +163,10 @@ TEST_CASE(
   options.main_sender = kMainSender;
   options.alerts_sender = kAlertsSender;
   Stack stack(options);
-  PointGatewayAtConnector(stack);
+  stack.RouteInboundToConnector();
   std::string requester = SenderUserId(stack);
   // `marker` only serves to see the opt-out writer get past a change queued before its own.
-  auto ids = MakeLeads(stack, {"+12125550171", "+12125550172"});
+  auto ids = stack.CreateConsentingLeads("Senders", {"+12125550171", "+12125550172"}, "Kim");
   const std::string lead = ids[0], marker = ids[1];
   REQUIRE(WentOut(StateOf(Send(stack, requester, "Main", "own-1", {lead}), lead)));
 
@@ -215,7 +197,7 @@ TEST_CASE("one inbound message delivered twice at the same moment writes one rep
           "[e2e][sync]") {
   Stack stack;
   std::string requester = SenderUserId(stack);
-  auto ids = MakeLeads(stack, {"+12125550181"});
+  auto ids = stack.CreateConsentingLeads("Senders", {"+12125550181"}, "Kim");
   Send(stack, requester, "Alerts", "twice-1", ids);
   const std::string url = stack.api->client->base_url() + "/v1/webhooks/twilio/inbound";
   std::vector<std::string> sids;
@@ -273,7 +255,7 @@ TEST_CASE(
   StackOptions options;
   options.alerts_sender = service;
   Stack stack(options);
-  auto ids = MakeLeads(stack, {"+12125550191"});
+  auto ids = stack.CreateConsentingLeads("Senders", {"+12125550191"}, "Kim");
   auto sent = Send(stack, "0055g0000000002AAA", "Alerts", "service-1", ids);
   REQUIRE(WentOut(StateOf(sent, ids[0])));
   // The handset answers one of the service's pool numbers (not a configured sender); the webhook

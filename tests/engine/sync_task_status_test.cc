@@ -16,14 +16,11 @@ namespace {
 
 constexpr const char* kGatewayToken = "smsemu-demo-token";
 
+// `count` consenting Leads numbered +1212555<first_suffix>, +1212555<first_suffix + 1>, ...
 std::vector<std::string> MakeLeads(Stack& stack, int count, int first_suffix) {
-  std::vector<std::string> records;
-  for (int i = 0; i < count; ++i) {
-    records.push_back(R"({"LastName":"Status)" + std::to_string(i) +
-                      R"(","Company":"Status Co","SMS_Opt_In__c":true,"MobilePhone":"+1212555)" +
-                      std::to_string(first_suffix + i) + R"("})");
-  }
-  return stack.CreateRecords("Lead", records);
+  std::vector<std::string> phones;
+  for (int i = 0; i < count; ++i) phones.push_back("+1212555" + std::to_string(first_suffix + i));
+  return stack.CreateConsentingLeads("Status", phones);
 }
 
 rapidjson::Document Send(Stack& stack, const std::string& request_id,
@@ -81,15 +78,6 @@ std::string CallbackUrl(Stack& stack, const std::string& sid) {
   return "";
 }
 
-void DropGatewayCallbacks(Stack& stack) {
-  REQUIRE(
-      stack.gateway
-          ->Send(
-              "POST", "/__emulator/callbacks",
-              R"({"drop_status":["queued","sending","sent","delivered","undelivered","failed"]})")
-          .status == 200);
-}
-
 }  // namespace
 
 TEST_CASE("delivery states reach Tasks in batches, a Task deleted in the org is given up",
@@ -97,7 +85,7 @@ TEST_CASE("delivery states reach Tasks in batches, a Task deleted in the org is 
   StackOptions options;
   options.extra_config_json = R"("sync": {"task_status_interval_ms": 200},)";
   Stack stack(options);
-  DropGatewayCallbacks(stack);  // this test posts the callbacks itself, all at once
+  stack.DropGatewayCallbacks();  // this test posts the callbacks itself, all at once
   auto ids = MakeLeads(stack, 20, 5300);
   auto view = Send(stack, "status-batch", ids);
   std::vector<std::pair<std::string, std::string>> sid_task;  // (gateway SID, Task id)
