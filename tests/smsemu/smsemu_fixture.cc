@@ -104,9 +104,11 @@ rapidjson::Document Gateway::WaitFor(
   }
 }
 
-Receiver::Receiver(int status) {
+Receiver::Receiver(int status, int port) {
+  http::ServerOptions options;
+  options.port = port;
   server_ = std::make_unique<http::Server>(
-      http::ServerOptions{}, [this, status](http::Request&& request, http::Responder responder) {
+      options, [this, status](http::Request&& request, http::Responder responder) {
         {
           std::lock_guard<std::mutex> lock(mu_);
           posts_.push_back({request.Target(), form::Parse(request.body), request.headers});
