@@ -166,6 +166,36 @@ TEST_CASE("the rp=5xx override retries a 500 answer rc times, signed without the
   }
 }
 
+TEST_CASE("a receiver slower than #rt is retried only when rp names rt, within tt", "[retries]") {
+  Gateway gw;
+  Receiver slow(200, 0, 1500);
+  // Default policy (ct): a read timeout is final.
+  std::string plain = Send(gw, slow.Url("/plain#rt=300"));
+  auto plain_view = gw.WaitFor(
+      plain, [](const rapidjson::Value& v) { return Delivered(v) && v["callbacks"].Size() >= 3; });
+  for (const auto& a : Attempts(plain_view)) {
+    CHECK(a.number == 1);
+    CHECK(a.http_status == 0);  // no answer within 300 ms
+  }
+  // rp=rt with rc=5, but tt=700 ms for all attempts together: fewer than 6 attempts per status.
+  std::string bounded = Send(gw, slow.Url("/bounded#rt=300&rp=rt&rc=5&tt=700"));
+  // The "sending" attempts are all in once a "sent" one is recorded (one thread, in order).
+  auto bounded_view = gw.WaitFor(bounded, [](const rapidjson::Value& v) {
+    for (const auto& c : v["callbacks"].GetArray()) {
+      if (std::string(c["status"].GetString()) == "sent") return true;
+    }
+    return false;
+  });
+  int sending_attempts = 0;
+  for (const auto& a : Attempts(bounded_view)) {
+    if (a.status != "sending") continue;
+    CHECK(a.number == ++sending_attempts);
+    CHECK(a.http_status == 0);
+  }
+  CHECK(sending_attempts >= 2);  // the read timeout was retried
+  CHECK(sending_attempts <= 3);  // 300 + 300 + the last 100 ms of tt, not 1 + rc=5
+}
+
 TEST_CASE("an invalid override is reported and the defaults apply", "[retries]") {
   Gateway gw;
   Receiver receiver;
