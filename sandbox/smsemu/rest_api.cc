@@ -214,7 +214,8 @@ void Emulator::CreateMessage(const http::Request& request, http::Responder respo
   // the limit refuses the create; a Messaging Service accepts it and the
   // message fails with 30001 once it has waited the limit.
   const std::string& sender = service.empty() ? from : service;
-  QueueSlot slot = queues_.Enqueue(sender, count.segments, timeutil::NowMillis());
+  const int64_t now_ms = timeutil::NowMillis();  // the queue and created_ms share one instant
+  QueueSlot slot = queues_.Enqueue(sender, count.segments, now_ms);
   if (slot.expires && service.empty()) return answer(TwilioError(400, 21611));
 
   Message m;
@@ -228,7 +229,7 @@ void Emulator::CreateMessage(const http::Request& request, http::Responder respo
   m.encoding = sms::SmsEncodingName(count.encoding);
   m.num_segments = count.segments;
   m.status_callback = callback;
-  m.created_ms = timeutil::NowMillis();
+  m.created_ms = now_ms;
   m.date_created_s = m.date_updated_s = m.created_ms / 1000;
   store_.Add(m);
   lifecycle_.Start(m.sid, rule, slot, queues_.options().limit_ms);

@@ -136,7 +136,10 @@ TEST_CASE("a Messaging Service message queued longer than the limit fails with 3
   auto first = gw.WaitFor(sids[0], Terminal);
   CHECK(Str(first, "status") == "delivered");
   for (int i = 1; i < 3; ++i) {
-    auto view = gw.WaitFor(sids[i], Terminal);
+    // Terminal, and the failed callback's attempt recorded (callbacks post asynchronously).
+    auto view = gw.WaitFor(sids[i], [](const rapidjson::Value& v) {
+      return Terminal(v) && v["callbacks"].Size() >= 2;
+    });
     CHECK(Str(view, "status") == "failed");
     CHECK(view["error_code"].GetInt() == 30001);
     CHECK(view["dequeued_at_ms"].IsNull());  // it never left the queue

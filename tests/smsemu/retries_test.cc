@@ -177,8 +177,8 @@ TEST_CASE("a receiver slower than #rt is retried only when rp names rt, within t
     CHECK(a.number == 1);
     CHECK(a.http_status == 0);  // no answer within 300 ms
   }
-  // rp=rt with rc=5, but tt=700 ms for all attempts together: fewer than 6 attempts per status.
-  std::string bounded = Send(gw, slow.Url("/bounded#rt=300&rp=rt&rc=5&tt=700"));
+  // rp=rt with rc=5, but tt=1000 ms for all attempts together: fewer than 6 attempts per status.
+  std::string bounded = Send(gw, slow.Url("/bounded#rt=400&rp=rt&rc=5&tt=1000"));
   // The "sending" attempts are all in once a "sent" one is recorded (one thread, in order).
   auto bounded_view = gw.WaitFor(bounded, [](const rapidjson::Value& v) {
     for (const auto& c : v["callbacks"].GetArray()) {
@@ -193,7 +193,7 @@ TEST_CASE("a receiver slower than #rt is retried only when rp names rt, within t
     CHECK(a.http_status == 0);
   }
   CHECK(sending_attempts >= 2);  // the read timeout was retried
-  CHECK(sending_attempts <= 3);  // 300 + 300 + the last 100 ms of tt, not 1 + rc=5
+  CHECK(sending_attempts <= 3);  // 400 + 400 + the last 200 ms of tt, not 1 + rc=5
 }
 
 TEST_CASE("an invalid override is reported and the defaults apply", "[retries]") {
