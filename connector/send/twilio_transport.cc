@@ -66,6 +66,13 @@ SendOutcome FromResponse(const http::Response& response) {
     out.retry_after_ms = retry_after.empty() ? 1000 : std::atoi(retry_after.c_str()) * 1000;
     return out;
   }
+  if (out.error_code == 21611) {
+    // The sender's queue holds more than Twilio's queue-time limit: not created, back-pressure.
+    // The sender's backoff grows from here while the queue drains.
+    out.kind = SendOutcome::Kind::kRetryLater;
+    out.retry_after_ms = 1000;
+    return out;
+  }
   if (response.status == 401 || response.status == 403) {
     // Bad credentials: nothing was sent; keep the recipients and retry later.
     out.kind = SendOutcome::Kind::kRetryLater;

@@ -2,7 +2,8 @@
 //
 // Outcome mapping (see docs/architecture.md): 201 → accepted; 4xx with a
 // Twilio error code → rejected (21610 also asks to suppress the number);
-// 429/20429 and connection failures before sending → retry later; timeouts,
+// 429/20429, 21611 (the sender's queue is over Twilio's time limit: nothing
+// was created, slow down) and connection failures before sending → retry later; timeouts,
 // resets and 5xx → unknown, to be reconciled through the list endpoint before
 // any new attempt, because Twilio has no idempotency key on create.
 #pragma once

@@ -53,6 +53,8 @@ std::string TwilioErrorMessage(int code) {
       return "Invalid 'StatusCallback'";
     case 21610:
       return "Attempt to send to unsubscribed recipient";
+    case 21611:
+      return "This 'From' number has exceeded the maximum number of queued messages";
     case 21612:
       return "The 'To' phone number is not currently reachable via SMS";
     case 21614:
@@ -63,6 +65,8 @@ std::string TwilioErrorMessage(int code) {
       return "'To' number cannot be a landline";
     case 21705:
       return "The Messaging Service is invalid";
+    case 30001:
+      return "Queue overflow";
     case 30003:
       return "Unreachable destination handset";
     case 30005:

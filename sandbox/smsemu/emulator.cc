@@ -1,5 +1,7 @@
 #include "sandbox/smsemu/emulator.h"
 
+#include <optional>
+
 #include "common/time_util.h"
 
 namespace sfn::smsemu {
@@ -7,9 +9,13 @@ namespace sfn::smsemu {
 Emulator::Emulator(EmulatorOptions options, Seed seed)
     : options_(std::move(options)),
       seed_(std::move(seed)),
-      limiter_(options_.segments_per_second),
-      callback_sender_(options_.auth_token, std::chrono::milliseconds(options_.webhook_timeout_ms)),
-      inbound_sender_(options_.auth_token, std::chrono::milliseconds(options_.webhook_timeout_ms)),
+      concurrency_(options_.max_concurrent),
+      queues_(SenderQueueOptions{options_.segments_per_second,
+                                 int64_t{options_.queue_limit_seconds} * 1000}),
+      callback_sender_(options_.auth_token,
+                       std::chrono::milliseconds(options_.callback_retry_delay_ms)),
+      inbound_sender_(options_.auth_token,
+                      std::chrono::milliseconds(options_.callback_retry_delay_ms)),
       lifecycle_(&store_, &callback_sender_, &timer_, options_.delivery_delay_ms) {
   ApplySeed();
 }
@@ -33,14 +39,28 @@ std::string Emulator::inbound_url() const {
 }
 
 void Emulator::ReleaseHeldRequests() {
-  std::vector<http::Responder> held;
+  std::map<int64_t, Held> held;
   {
     std::lock_guard<std::mutex> lock(mu_);
     held.swap(held_);
   }
-  for (auto& responder : held) {
-    responder.Send(TwilioError(504, 20500, "Gateway timeout after the message was accepted"));
+  for (auto& [id, h] : held) {
+    h.ticket.reset();
+    h.responder.Send(TwilioError(504, 20500, "Gateway timeout after the message was accepted"));
   }
+}
+
+void Emulator::AnswerHeld(int64_t id) {
+  std::optional<Held> held;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = held_.find(id);
+    if (it == held_.end()) return;  // already released
+    held = std::move(it->second);
+    held_.erase(it);
+  }
+  held->ticket.reset();
+  held->responder.Send(TwilioError(504, 20500, "Gateway timeout after the message was accepted"));
 }
 
 void Emulator::Handle(http::Request&& request, http::Responder responder) {

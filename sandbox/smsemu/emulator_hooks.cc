@@ -185,7 +185,7 @@ void Emulator::HandleHook(const http::Request& request, const std::string& hook,
     stop_list_.Clear();
     carrier_.Clear();
     faults_.Clear();
-    limiter_.Reset();
+    queues_.Reset();
     ApplySeed();
     return responder.Send(http::JsonResponse(200, R"({"reset":true})"));
   }
@@ -362,6 +362,7 @@ void Emulator::InboundHook(const http::Request& request, http::Responder respond
   m.status = "received";
   m.encoding = sms::SmsEncodingName(count.encoding);
   m.num_segments = count.segments;
+  m.created_ms = timeutil::NowMillis();
   m.date_created_s = m.date_updated_s = now;
   m.date_sent_s = now;
   store_.Add(m);
@@ -388,20 +389,24 @@ void Emulator::InboundHook(const http::Request& request, http::Responder respond
   }
   MessageStore* store = &store_;
   inbound_sender_.Post(post, [store, post, keyword, responder, sid = m.sid](
-                                 int http_status, const std::string& error) {
+                                 const WebhookAttempt& result, bool last) {
     store->Update(sid, [&](Message& stored) {
       CallbackAttempt attempt;
       attempt.status = "received";
       attempt.url = post.url;
       attempt.idempotency_token = post.idempotency_token;
-      attempt.http_status = http_status;
-      attempt.error = error;
-      attempt.at_ms = timeutil::NowMillis();
+      attempt.http_status = result.http_status;
+      attempt.error = result.error;
+      attempt.warning = result.warning;
+      attempt.attempt = result.number;
+      attempt.at_ms = result.at_ms;
       stored.callbacks.push_back(attempt);
     });
+    if (!last) return;
     std::optional<int> status;
-    if (http_status != 0) status = http_status;
-    responder.Send(http::JsonResponse(200, InboundAnswer(sid, post, keyword, status, error)));
+    if (result.http_status != 0) status = result.http_status;
+    responder.Send(
+        http::JsonResponse(200, InboundAnswer(sid, post, keyword, status, result.error)));
   });
 }
 

@@ -1,5 +1,6 @@
 #include "sandbox/smsemu/lifecycle.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -54,24 +55,43 @@ void DeliveryLifecycle::Clear() {
   held_.clear();
 }
 
-void DeliveryLifecycle::Start(const std::string& sid, const CarrierRule& rule) {
+void DeliveryLifecycle::Start(const std::string& sid, const CarrierRule& rule,
+                              const QueueSlot& slot, int64_t queue_limit_ms) {
   auto message = store_->Get(sid);
   if (!message) return;
-  std::vector<std::string> statuses;
-  if (message->status == "accepted") statuses.push_back("queued");
-  statuses.push_back("sending");
-  if (rule.outcome == "failed") {
-    statuses.push_back("failed");
-  } else {
-    statuses.push_back("sent");
-    statuses.push_back(rule.outcome);
+  const int64_t d = step_delay_ms_;
+  std::vector<Stage> stages;
+  if (message->status == "accepted") stages.push_back({"queued", d});
+  if (slot.expires) {
+    // It never leaves the queue: failed with 30001 once it has waited the limit.
+    int64_t waited = stages.empty() ? 0 : d;
+    stages.push_back({"failed", std::max<int64_t>(0, queue_limit_ms - waited)});
+    CarrierRule overflow;
+    overflow.outcome = "failed";
+    overflow.error_code = 30001;
+    return Schedule(sid, std::move(stages), 0, overflow);
   }
-  timer_->RunAfter(step_delay_ms_, [this, sid, statuses, rule] { Step(sid, statuses, 0, rule); });
+  stages.push_back({"sending", d + slot.wait_ms});
+  if (rule.outcome == "failed") {
+    stages.push_back({"failed", d});
+  } else {
+    stages.push_back({"sent", d});
+    stages.push_back({rule.outcome, d});
+  }
+  Schedule(sid, std::move(stages), 0, rule);
 }
 
-void DeliveryLifecycle::Step(const std::string& sid, std::vector<std::string> statuses,
-                             size_t index, CarrierRule rule) {
-  const std::string& status = statuses[index];
+void DeliveryLifecycle::Schedule(const std::string& sid, std::vector<Stage> stages, size_t index,
+                                 CarrierRule rule) {
+  int64_t delay = stages[index].delay_ms;
+  timer_->RunAfter(delay, [this, sid, stages = std::move(stages), index, rule]() mutable {
+    Step(sid, std::move(stages), index, rule);
+  });
+}
+
+void DeliveryLifecycle::Step(const std::string& sid, std::vector<Stage> stages, size_t index,
+                             CarrierRule rule) {
+  const std::string status = stages[index].status;
   bool terminal = IsTerminal(status);
   bool advanced = false;
   Message snapshot;
@@ -80,7 +100,10 @@ void DeliveryLifecycle::Step(const std::string& sid, std::vector<std::string> st
     int64_t now = timeutil::NowSeconds();
     m.status = status;
     m.date_updated_s = now;
-    if (status == "sent" || (status == "failed" && !m.date_sent_s)) m.date_sent_s = now;
+    if (status == "sending") m.dequeued_at_ms = timeutil::NowMillis();
+    if (status == "sent" || (status == "failed" && !m.date_sent_s && rule.error_code != 30001)) {
+      m.date_sent_s = now;
+    }
     if (terminal) {
       m.price = FormatPrice(m.num_segments, status);
       if (rule.error_code != 0) {
@@ -93,11 +116,7 @@ void DeliveryLifecycle::Step(const std::string& sid, std::vector<std::string> st
   });
   if (!advanced) return;
   if (!snapshot.status_callback.empty()) EmitCallback(snapshot, terminal);
-  if (index + 1 < statuses.size()) {
-    timer_->RunAfter(step_delay_ms_, [this, sid, statuses = std::move(statuses), index, rule] {
-      Step(sid, statuses, index + 1, rule);
-    });
-  }
+  if (index + 1 < stages.size()) Schedule(sid, std::move(stages), index + 1, rule);
 }
 
 void DeliveryLifecycle::EmitCallback(const Message& m, bool terminal) {
@@ -157,16 +176,18 @@ void DeliveryLifecycle::Send(const std::string& sid, const std::string& status,
                              const WebhookPost& post, bool duplicate) {
   MessageStore* store = store_;
   sender_->Post(post, [store, sid, status, url = post.url, token = post.idempotency_token,
-                       duplicate](int http_status, const std::string& error) {
+                       duplicate](const WebhookAttempt& result, bool) {
     store->Update(sid, [&](Message& m) {
       CallbackAttempt attempt;
       attempt.status = status;
       attempt.url = url;
       attempt.idempotency_token = token;
-      attempt.http_status = http_status;
-      attempt.error = error;
+      attempt.http_status = result.http_status;
+      attempt.error = result.error;
+      attempt.warning = result.warning;
+      attempt.attempt = result.number;
       attempt.duplicate = duplicate;
-      attempt.at_ms = timeutil::NowMillis();
+      attempt.at_ms = result.at_ms;
       m.callbacks.push_back(attempt);
     });
   });

@@ -14,7 +14,9 @@ namespace {
 constexpr const char* kUsage =
     "usage: smsemu [--host 127.0.0.1] [--port N (0 = pick)] [--account-sid AC...] [--auth-token "
     "T]\n"
-    "              [--mps N] [--delivery-delay-ms N] [--seed FILE] [--inbound-url URL]\n";
+    "              [--mps N] [--queue-limit-seconds N] [--max-concurrent N]\n"
+    "              [--delivery-delay-ms N] [--callback-retry-delay-ms N] [--seed FILE]\n"
+    "              [--inbound-url URL]\n";
 
 struct CommandLine {
   sfn::http::ServerOptions server;
@@ -54,9 +56,22 @@ std::string Parse(int argc, char** argv, CommandLine* cl) {
       if (!ParseInt(value, 1, 1000000, &cl->emulator.segments_per_second)) {
         return "--mps: expected a positive number of segments per second, got '" + value + "'";
       }
+    } else if (flag == "--queue-limit-seconds") {
+      // Twilio's ValidityPeriod range: 1 s to 10 h (the default).
+      if (!ParseInt(value, 1, 36000, &cl->emulator.queue_limit_seconds)) {
+        return "--queue-limit-seconds: expected 1-36000 seconds, got '" + value + "'";
+      }
+    } else if (flag == "--max-concurrent") {
+      if (!ParseInt(value, 1, 100000, &cl->emulator.max_concurrent)) {
+        return "--max-concurrent: expected a positive number of requests, got '" + value + "'";
+      }
     } else if (flag == "--delivery-delay-ms") {
       if (!ParseInt(value, 0, 3600000, &cl->emulator.delivery_delay_ms)) {
         return "--delivery-delay-ms: expected milliseconds >= 0, got '" + value + "'";
+      }
+    } else if (flag == "--callback-retry-delay-ms") {
+      if (!ParseInt(value, 0, 15000, &cl->emulator.callback_retry_delay_ms)) {
+        return "--callback-retry-delay-ms: expected 0-15000 milliseconds, got '" + value + "'";
       }
     } else if (flag == "--seed") {
       cl->seed_path = value;

@@ -23,6 +23,8 @@ struct CallbackAttempt {
   bool duplicate = false;         // a deliberate second copy
   bool dropped = false;           // not sent because of the callbacks hook
   int64_t at_ms = 0;              // when the attempt finished
+  int attempt = 1;                // 1 = first try, 2 = first retry (connection overrides)
+  std::string warning;            // connection overrides that were ignored
 };
 
 struct Message {
@@ -41,6 +43,8 @@ struct Message {
   std::string status_callback;
   std::optional<std::string> price;  // negative decimal string, set when terminal
   int64_t date_created_s = 0;
+  int64_t created_ms = 0;                 // wall clock ms, for queue measurements
+  std::optional<int64_t> dequeued_at_ms;  // when it left the sender's queue (sending)
   int64_t date_updated_s = 0;
   std::optional<int64_t> date_sent_s;
   std::vector<CallbackAttempt> callbacks;

@@ -87,6 +87,14 @@ void WriteEmulatorView(const Message& m, JsonWriter* w) {
   DateOrNull(w, "date_created", m.date_created_s);
   DateOrNull(w, "date_sent", m.date_sent_s);
   StrOrNull(w, "status_callback", m.status_callback);
+  w->Key("created_ms");
+  w->Int64(m.created_ms);
+  w->Key("dequeued_at_ms");
+  if (m.dequeued_at_ms) {
+    w->Int64(*m.dequeued_at_ms);
+  } else {
+    w->Null();
+  }
   w->Key("callbacks");
   w->StartArray();
   for (const auto& c : m.callbacks) {
@@ -97,6 +105,9 @@ void WriteEmulatorView(const Message& m, JsonWriter* w) {
     w->Key("http_status");
     w->Int(c.http_status);
     StrOrNull(w, "error", c.error);
+    w->Key("attempt");
+    w->Int(c.attempt);
+    StrOrNull(w, "warning", c.warning);
     w->Key("duplicate");
     w->Bool(c.duplicate);
     w->Key("dropped");

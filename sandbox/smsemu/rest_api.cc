@@ -87,6 +87,12 @@ http::Response TwilioError(int http_status, int code, std::string message) {
   return JsonOf(http_status, buffer);
 }
 
+http::Response TooManyRequests() {
+  http::Response busy = TwilioError(429, 20429);
+  busy.headers.Set("Retry-After", "1");  // emulator's hint; Twilio asks for backoff without one
+  return busy;
+}
+
 std::string NewSid(const char* prefix) {
   return prefix + crypto::RandomHex(16);
 }
@@ -111,53 +117,63 @@ void Emulator::HandleApi(const http::Request& request, const std::vector<std::st
     responder.Send(std::move(denied));
     return;
   }
+  // Twilio's only 429: too many of the account's requests at once. Never processed.
+  ConcurrencyLimit::Ticket ticket = concurrency_.TryEnter();
+  if (!ticket) return responder.Send(TooManyRequests());
+  // The place is given back just before the answer leaves, so a client that
+  // waits for each answer never counts twice.
+  auto answer = [&](http::Response response) {
+    ticket.reset();
+    responder.Send(std::move(response));
+  };
   std::string not_found = "The requested resource " + request.path + " was not found";
   if (parts.size() == 4 && parts[3] == "Messages.json") {
-    if (request.method == "POST") return CreateMessage(request, responder);
-    if (request.method == "GET") return responder.Send(ListMessages(request));
-    return responder.Send(TwilioError(405, 20004, "Method not allowed"));
+    if (request.method == "POST") return CreateMessage(request, responder, &ticket);
+    if (request.method == "GET") return answer(ListMessages(request));
+    return answer(TwilioError(405, 20004, "Method not allowed"));
   }
   if (parts.size() == 5 && parts[3] == "Messages" && parts[4].size() > 5 &&
       parts[4].compare(parts[4].size() - 5, 5, ".json") == 0) {
     std::string sid = parts[4].substr(0, parts[4].size() - 5);
     if (request.method == "GET") {
       auto message = store_.Get(sid);
-      if (!message) return responder.Send(TwilioError(404, 20404, not_found));
+      if (!message) return answer(TwilioError(404, 20404, not_found));
       rapidjson::StringBuffer buffer;
       JsonWriter w(buffer);
       WriteMessageResource(*message, false, &w);
-      return responder.Send(JsonOf(200, buffer));
+      return answer(JsonOf(200, buffer));
     }
-    if (request.method == "POST") return responder.Send(UpdateMessage(request, sid));
-    return responder.Send(TwilioError(405, 20004, "Method not allowed"));
+    if (request.method == "POST") return answer(UpdateMessage(request, sid));
+    return answer(TwilioError(405, 20004, "Method not allowed"));
   }
-  responder.Send(TwilioError(404, 20404, not_found));
+  answer(TwilioError(404, 20404, not_found));
 }
 
-void Emulator::Hold(http::Responder responder, int hold_ms) {
+void Emulator::Hold(http::Responder responder, ConcurrencyLimit::Ticket ticket, int hold_ms) {
+  int64_t id;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    held_.push_back(responder);
+    id = next_held_id_++;
+    held_.emplace(id, Held{responder, std::move(ticket)});
   }
   // The answer comes long after a client's timeout; until then the request hangs.
-  timer_.RunAfter(hold_ms, [responder] {
-    responder.Send(TwilioError(504, 20500, "Gateway timeout after the message was accepted"));
-  });
+  timer_.RunAfter(hold_ms, [this, id] { AnswerHeld(id); });
 }
 
-void Emulator::CreateMessage(const http::Request& request, http::Responder responder) {
+void Emulator::CreateMessage(const http::Request& request, http::Responder responder,
+                             ConcurrencyLimit::Ticket* ticket) {
+  auto answer = [&](http::Response response) {
+    ticket->reset();
+    responder.Send(std::move(response));
+  };
   std::optional<Fault> fault = faults_.Take();
   if (fault && fault->kind == FaultKind::kHttp500) {
-    return responder.Send(TwilioError(500, 20500, "Internal Server Error (injected)"));
+    return answer(TwilioError(500, 20500, "Internal Server Error (injected)"));
   }
   if (fault && fault->kind == FaultKind::kHttp503) {
-    return responder.Send(TwilioError(503, 20503, "Service Unavailable (injected)"));
+    return answer(TwilioError(503, 20503, "Service Unavailable (injected)"));
   }
-  if (fault && fault->kind == FaultKind::kHttp429) {
-    http::Response busy = TwilioError(429, 20429);
-    busy.headers.Set("Retry-After", "1");
-    return responder.Send(std::move(busy));
-  }
+  if (fault && fault->kind == FaultKind::kHttp429) return answer(TooManyRequests());
 
   form::Params params = form::Parse(request.body);
   std::string to = form::Get(params, "To");
@@ -166,38 +182,41 @@ void Emulator::CreateMessage(const http::Request& request, http::Responder respo
   std::string body = form::Get(params, "Body");
   std::string callback = form::Get(params, "StatusCallback");
 
-  if (to.empty()) return responder.Send(TwilioError(400, 21604));
+  if (to.empty()) return answer(TwilioError(400, 21604));
   if (!IsE164Number(to))
-    return responder.Send(
+    return answer(
         TwilioError(400, 21211, "The 'To' number " + to + " is not a valid phone number."));
   auto rule = carrier_.Find(to).value_or(CarrierRule{});
-  if (rule.reject_code != 0) return responder.Send(TwilioError(400, rule.reject_code));
+  if (rule.reject_code != 0) return answer(TwilioError(400, rule.reject_code));
   if (!service.empty()) {
     static const std::regex kServiceSid("^MG[0-9a-fA-F]{32}$");
-    if (!std::regex_match(service, kServiceSid)) return responder.Send(TwilioError(400, 21705));
+    if (!std::regex_match(service, kServiceSid)) return answer(TwilioError(400, 21705));
     from.clear();  // the service's pool picks the sender
   } else if (from.empty()) {
-    return responder.Send(TwilioError(400, 21603));
+    return answer(TwilioError(400, 21603));
   } else if (!IsE164Number(from)) {
-    return responder.Send(
+    return answer(
         TwilioError(400, 21212, "The 'From' number " + from + " is not a valid phone number."));
   } else if (!IsAccountNumber(from)) {
-    return responder.Send(TwilioError(400, 21606));
+    return answer(TwilioError(400, 21606));
   }
-  if (body.empty()) return responder.Send(TwilioError(400, 21602));
+  if (body.empty()) return answer(TwilioError(400, 21602));
   sms::SegmentCount count = sms::CountSegments(body);
-  if (count.characters > kMaxBodyCharacters) return responder.Send(TwilioError(400, 21617));
+  if (count.characters > kMaxBodyCharacters) return answer(TwilioError(400, 21617));
   if (!callback.empty() && !IsValidCallbackUrl(callback)) {
-    return responder.Send(
+    return answer(
         TwilioError(400, 21609, "The StatusCallback URL " + callback + " is not a valid URL."));
   }
   bool blocked = service.empty() ? stop_list_.Blocks(to, from) : stop_list_.BlocksAnySender(to);
-  if (blocked) return responder.Send(TwilioError(400, 21610));
-  if (!limiter_.TryAcquire(options_.account_sid, count.segments, timeutil::NowMillis())) {
-    http::Response busy = TwilioError(429, 20429);
-    busy.headers.Set("Retry-After", "1");
-    return responder.Send(std::move(busy));
-  }
+  if (blocked) return answer(TwilioError(400, 21610));
+  // Above the sender's rate the message waits in its queue (Twilio: error
+  // pages 21611 and 30001). A From number whose queue already holds more than
+  // the limit refuses the create; a Messaging Service accepts it and the
+  // message fails with 30001 once it has waited the limit.
+  const std::string& sender = service.empty() ? from : service;
+  const int64_t now_ms = timeutil::NowMillis();  // the queue and created_ms share one instant
+  QueueSlot slot = queues_.Enqueue(sender, count.segments, now_ms);
+  if (slot.expires && service.empty()) return answer(TwilioError(400, 21611));
 
   Message m;
   m.sid = NewSid("SM");
@@ -210,16 +229,17 @@ void Emulator::CreateMessage(const http::Request& request, http::Responder respo
   m.encoding = sms::SmsEncodingName(count.encoding);
   m.num_segments = count.segments;
   m.status_callback = callback;
-  m.date_created_s = m.date_updated_s = timeutil::NowSeconds();
+  m.created_ms = now_ms;
+  m.date_created_s = m.date_updated_s = m.created_ms / 1000;
   store_.Add(m);
-  lifecycle_.Start(m.sid, rule);
+  lifecycle_.Start(m.sid, rule, slot, queues_.options().limit_ms);
 
   if (fault && fault->kind == FaultKind::kTimeoutAfterAccept)
-    return Hold(responder, fault->hold_ms);
+    return Hold(responder, std::move(*ticket), fault->hold_ms);
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   WriteMessageResource(m, !service.empty(), &w);
-  responder.Send(JsonOf(201, buffer));
+  answer(JsonOf(201, buffer));
 }
 
 http::Response Emulator::ListMessages(const http::Request& request) {

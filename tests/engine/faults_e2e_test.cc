@@ -21,7 +21,8 @@ TEST_CASE("Salesforce and gateway faults delay but never lose or duplicate", "[e
   StackOptions options;
   options.mps = 100;
   options.extra_gateway_json = R"("reconcile_after_ms": 1000)";
-  options.smsemu_args = {"--mps", "100000"};
+  // The gateway queues above its 100 segments/s per sender (Twilio does); its only 429s are the
+  // injected ones below.
   Stack stack(options);
   auto leads = stack.RecordIds("Lead");
   auto contacts = stack.RecordIds("Contact");
@@ -83,4 +84,54 @@ TEST_CASE("Salesforce and gateway faults delay but never lose or duplicate", "[e
   for (const auto& [phone, n] : sms_per_phone) total_sms += n;
   CHECK(total_sms == sent);  // nothing else reached the gateway, nothing twice
   CHECK(static_cast<int>(tasks_per_sid.size()) == sent);
+}
+
+TEST_CASE("a sender queue over Twilio's limit (21611) delays sends, never fails them",
+          "[e2e][faults]") {
+  // One segment per second and a 2 s queue limit: of a burst, the first three are queued and the
+  // rest are refused with 21611 until the queue has drained (Twilio: "slow down", nothing created).
+  StackOptions options;
+  options.mps = 100;
+  options.smsemu_args = {"--mps", "1", "--queue-limit-seconds", "2"};
+  Stack stack(options);
+  auto leads = stack.RecordIds("Lead");
+  std::vector<std::string> audience(leads.begin(), leads.begin() + 6);
+  stack.Publish("sender@sfnotify.demo",
+                R"({"Request_Id__c":"queue-21611","Contact_Point__c":"Alerts",
+      "Message__c":"Queued","Record_Ids__c":")" +
+                    Join(audience) + R"("})");
+  auto id = stack.WaitForNotification("queue-21611", std::chrono::seconds(60));
+  REQUIRE(!id.empty());
+  rapidjson::Document doc;
+  bool settled = Stack::WaitUntil(
+      [&] {
+        doc = Json(stack.Api("GET", "/v1/notifications/" + id).body);
+        if (std::string(doc["status"].GetString()) != "done") return false;
+        for (const auto& r : doc["recipients"].GetArray()) {
+          std::string state = r["state"].GetString();  // wait for the terminal states
+          if (state != "delivered" && state != "undelivered" && state != "failed" &&
+              state != "suppressed") {
+            return false;
+          }
+        }
+        return true;
+      },
+      std::chrono::seconds(120));
+  INFO(stack.ConnectorLog());
+  REQUIRE(settled);
+  INFO(sfn::json::Serialize(doc));
+  int sent = 0;
+  for (const auto& r : doc["recipients"].GetArray()) {
+    std::string state = r["state"].GetString();
+    if (state == "suppressed") continue;
+    CHECK(state != "failed");
+    CHECK(r["error_code"].GetInt() != 21611);
+    ++sent;
+  }
+  CHECK(sent >= 4);  // more than the queue could hold at once
+  std::map<std::string, int> sms_per_phone;
+  auto messages = stack.Messages();
+  for (const auto& m : messages["messages"].GetArray()) sms_per_phone[m["to"].GetString()]++;
+  CHECK(static_cast<int>(sms_per_phone.size()) == sent);
+  for (const auto& [phone, n] : sms_per_phone) CHECK(n == 1);
 }

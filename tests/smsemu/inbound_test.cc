@@ -138,7 +138,8 @@ TEST_CASE("bad inbound requests name the field", "[inbound]") {
 }
 
 TEST_CASE(
-    "a seed file presets carrier outcomes, stop list, inbound URL and callbacks; reset returns to "
+    "a seed file presets carrier outcomes, stop list, inbound URL and callbacks, and reset returns "
+    "to "
     "it",
     "[inbound][seed]") {
   Receiver receiver;

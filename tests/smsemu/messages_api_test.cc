@@ -1,5 +1,5 @@
 // The Messages REST API over HTTP: resource shape, validation errors, fetch,
-// list filters and paging, cancel, rate limit.
+// list filters and paging, cancel. Queueing above --mps: queue_test.cc.
 #include <catch2/catch.hpp>
 #include <regex>
 #include <set>
@@ -294,25 +294,6 @@ TEST_CASE("a canceled message never leaves the gateway", "[api]") {
   });
   CHECK(S(gw.Fetch(sid).json, "status") == "canceled");
   CHECK(receiver.posts().empty());
-}
-
-TEST_CASE("segments beyond --mps per second get 429 with code 20429", "[api]") {
-  Gateway gw({"--mps", "3"});
-  // Two 2-segment messages need 4 segments: the second exceeds 3 per second.
-  Reply first = gw.Create({{"To", "+14155552671"}, {"From", kSender}, {"Body", Repeat("a", 200)}});
-  REQUIRE(first.status == 201);
-  Reply second = gw.Create({{"To", "+14155552671"}, {"From", kSender}, {"Body", Repeat("a", 200)}});
-  ExpectError(second, 429, 20429);
-  CHECK(second.headers.Get("Retry-After") == "1");
-  // The budget refills: poll until a send goes through again.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  int status = 0;
-  while (status != 201 && std::chrono::steady_clock::now() < deadline) {
-    status = gw.Create({{"To", "+14155552671"}, {"From", kSender}, {"Body", "x"}}).status;
-    if (status != 201) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  CHECK(status == 201);
-  CHECK(gw.Hook("messages").json["messages"].Size() == 2);
 }
 
 TEST_CASE("unknown paths and hooks get JSON 404s", "[api]") {

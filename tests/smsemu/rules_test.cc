@@ -1,8 +1,10 @@
-// Pure rules of the emulator: keywords, stop list, segment rate limit, carrier rules.
+// Pure rules of the emulator: keywords, stop list, sender queues, webhook
+// connection overrides, carrier rules.
 #include <catch2/catch.hpp>
 
 #include "sandbox/smsemu/carrier.h"
-#include "sandbox/smsemu/rate_limiter.h"
+#include "sandbox/smsemu/connection_overrides.h"
+#include "sandbox/smsemu/sender_queue.h"
 #include "sandbox/smsemu/stop_list.h"
 
 using namespace sfn::smsemu;
@@ -36,20 +38,65 @@ TEST_CASE("stop list blocks pairs and wildcard senders", "[rules]") {
   CHECK(list.Entries().size() == 1);
 }
 
-TEST_CASE("rate limit counts segments in a sliding second", "[rules]") {
-  SegmentRateLimiter limiter(5);
-  CHECK(limiter.TryAcquire("AC1", 3, 1000));
-  CHECK(limiter.TryAcquire("AC1", 2, 1100));
-  CHECK_FALSE(limiter.TryAcquire("AC1", 1, 1500));  // 5 of 5 used
-  CHECK(limiter.TryAcquire("AC2", 5, 1500));        // per account
-  CHECK(limiter.TryAcquire("AC1", 3, 2001));        // the first 3 left the window
-  CHECK_FALSE(limiter.TryAcquire("AC1", 1, 2050));
-  // A message larger than the whole budget still goes when the window is empty.
-  SegmentRateLimiter tight(2);
-  CHECK(tight.TryAcquire("AC1", 7, 0));
-  CHECK_FALSE(tight.TryAcquire("AC1", 1, 10));
-  tight.Reset();
-  CHECK(tight.TryAcquire("AC1", 1, 20));
+TEST_CASE("a sender's queue drains segments at its rate and refuses waits over the limit",
+          "[rules]") {
+  SenderQueues queues(SenderQueueOptions{5, 1000});  // 5 segments/s, 1 s limit
+  CHECK(queues.Enqueue("+15005550006", 1, 0).wait_ms == 0);
+  CHECK(queues.Enqueue("+15005550006", 2, 0).wait_ms == 200);    // after 1 segment
+  CHECK(queues.Enqueue("+15005550006", 1, 100).wait_ms == 500);  // after 3 segments, 100 ms later
+  CHECK(queues.Enqueue("+15005550007", 1, 100).wait_ms == 0);    // per sender
+  CHECK(queues.Backlog("+15005550006", 100) == 700);
+  // 4 segments are booked until t=800; at t=0 a wait of 800 is still inside the limit.
+  CHECK_FALSE(queues.Enqueue("+15005550006", 5, 0).expires);  // leaves at 800, frees 1800
+  QueueSlot late = queues.Enqueue("+15005550006", 1, 0);
+  CHECK(late.expires);
+  CHECK(late.wait_ms == 1800);
+  CHECK(queues.Backlog("+15005550006", 0) == 1800);             // an expiring message books nothing
+  CHECK_FALSE(queues.Enqueue("+15005550006", 1, 900).expires);  // waits 900 <= 1000
+  // Once drained, the queue starts from now again.
+  CHECK(queues.Enqueue("+15005550006", 1, 10000).wait_ms == 0);
+  // Rates that do not divide a second stay exact (3/s: 333.33 ms each).
+  SenderQueues thirds(SenderQueueOptions{3, 36000000});
+  int64_t wait = 0;
+  for (int i = 0; i < 4; ++i) wait = thirds.Enqueue("MG1", 1, 0).wait_ms;
+  CHECK(wait == 1000);
+  thirds.Reset();
+  CHECK(thirds.Backlog("MG1", 0) == 0);
+}
+
+TEST_CASE("webhook connection overrides default to one retry on connection failure", "[rules]") {
+  ConnectionOverrides none = ParseConnectionOverrides("https://example.com/status?x=1");
+  CHECK(none.retry_count == 1);
+  CHECK(none.Retries(FailureClass::kConnect));
+  CHECK_FALSE(none.Retries(FailureClass::kRead));
+  CHECK_FALSE(none.Retries(FailureClass::kHttp5xx));
+  CHECK_FALSE(none.Retries(FailureClass::kHttp4xx));
+  CHECK(none.connect_timeout_ms == 5000);
+  CHECK(none.read_timeout_ms == 15000);
+  CHECK(none.total_time_ms == 15000);
+  CHECK(none.problems.empty());
+
+  ConnectionOverrides set = ParseConnectionOverrides(
+      "https://example.com/s#rc=3&rp=5xx,rt&ct=200&rt=1000&tt=9000&e=ashburn");
+  CHECK(set.retry_count == 3);
+  CHECK_FALSE(set.Retries(FailureClass::kConnect));  // rp replaces the default
+  CHECK(set.Retries(FailureClass::kRead));
+  CHECK(set.Retries(FailureClass::kHttp5xx));
+  CHECK(set.connect_timeout_ms == 200);
+  CHECK(set.read_timeout_ms == 1000);
+  CHECK(set.total_time_ms == 9000);
+  CHECK(set.problems.empty());
+
+  ConnectionOverrides all = ParseConnectionOverrides("http://h/#rp=all");
+  CHECK(all.Retries(FailureClass::kHttp4xx));
+  CHECK(all.Retries(FailureClass::kConnect));
+
+  ConnectionOverrides bad = ParseConnectionOverrides("http://h/#rc=9&rp=sometimes&tt=50&zz=1");
+  CHECK(bad.retry_count == 1);
+  CHECK(bad.total_time_ms == 15000);
+  CHECK(bad.Retries(FailureClass::kConnect));
+  REQUIRE(bad.problems.size() == 4);
+  CHECK(bad.problems[1].rfind("11243", 0) == 0);
 }
 
 TEST_CASE("carrier rules are validated and get default error codes", "[rules]") {

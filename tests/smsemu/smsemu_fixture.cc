@@ -104,13 +104,16 @@ rapidjson::Document Gateway::WaitFor(
   }
 }
 
-Receiver::Receiver(int status) {
+Receiver::Receiver(int status, int port, int delay_ms) {
+  http::ServerOptions options;
+  options.port = port;
   server_ = std::make_unique<http::Server>(
-      http::ServerOptions{}, [this, status](http::Request&& request, http::Responder responder) {
+      options, [this, status, delay_ms](http::Request&& request, http::Responder responder) {
         {
           std::lock_guard<std::mutex> lock(mu_);
           posts_.push_back({request.Target(), form::Parse(request.body), request.headers});
         }
+        if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
         responder.Send(http::TextResponse(status, "<Response/>", "text/xml"));
       });
   REQUIRE(server_->Start().ok());

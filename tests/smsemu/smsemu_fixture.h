@@ -59,7 +59,10 @@ class Gateway {
   std::unique_ptr<http::Client> client_;
 };
 
-// A webhook receiver on 127.0.0.1:0 that answers `status` and records posts.
+// A webhook receiver on 127.0.0.1 that answers `status` and records posts.
+// `port` 0 lets the OS choose; a given port lets a test bring a receiver back
+// where an earlier one (now gone) refused connections. `delay_ms` holds each
+// answer back (a slow receiver, for read timeouts).
 class Receiver {
  public:
   struct Post {
@@ -67,8 +70,9 @@ class Receiver {
     form::Params params;
     http::Headers headers;
   };
-  explicit Receiver(int status = 200);
+  explicit Receiver(int status = 200, int port = 0, int delay_ms = 0);
   ~Receiver();
+  int port() const { return server_->port(); }
   std::string Url(const std::string& path_and_query) const {
     return server_->base_url() + path_and_query;
   }
