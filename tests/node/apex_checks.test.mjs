@@ -95,7 +95,7 @@ test('every Apex class has an @isTest class with test methods', () => {
   const productionClasses = [...classSource.keys()].filter((name) => !isTestClass(classSource.get(name)));
   assert.deepEqual(
     productionClasses.sort(),
-    ['OutboundNotificationInvocable', 'OutboundNotificationService', 'SendSmsController'],
+    ['OutboundNotificationInvocable', 'OutboundNotificationService', 'SendSmsController', 'SmsLeadConversion'],
   );
   for (const name of productionClasses) {
     const testSource = classSource.get(`${name}Test`);
@@ -424,6 +424,9 @@ test('custom metadata records match the demo and only use declared fields', asyn
     for (const role of values.Roles__c.split(',').map((r) => r.trim())) {
       assert.ok(role === 'Everyone' || permissionSetNames().includes(role), `${name} role ${role} is no permission set`);
     }
+    // The Admin set is documented as "everything a sender has", so whoever may use a Sender contact point as admin too.
+    const roles = values.Roles__c.split(',').map((r) => r.trim());
+    if (roles.includes('SMS_Notification_Sender')) assert.ok(roles.includes('SMS_Notification_Admin'), `${name} lists the Sender set but not the Admin set`);
   }
 
   const mappings = await cmdtRecords('SMS_Field_Mapping__mdt');
@@ -487,16 +490,49 @@ test('permission sets grant the custom permission, the SMS fields and the Apex',
   const optOut = asList(sender.fieldPermissions).find((p) => p.field === 'Lead.SMS_Opt_Out__c');
   assert.equal(optOut.editable, 'false', 'senders cannot clear an opt-out');
   const integration = (await xml('permissionsets/SMS_Notification_Integration.permissionset-meta.xml')).PermissionSet;
-  const event = asList(integration.objectPermissions).find((p) => p.objectName === 'Outbound_Notification__e');
+  // PermissionSetObjectPermissions names the object in <object> (metadata_deploy checks every element).
+  const event = asList(integration.objectPermissions).find((p) => p.object === 'Outbound_Notification__e');
   assert.equal(event.allowRead, 'true', 'the integration user subscribes to the event');
+  assert.equal(event.allowCreate, 'false', 'the connector only subscribes');
+  for (const object of ['Lead', 'Contact']) {
+    const grant = asList(integration.objectPermissions).find((p) => p.object === object);
+    assert.deepEqual([grant.allowEdit, grant.viewAllRecords, grant.modifyAllRecords], ['true', 'true', 'true'], `integration edits every ${object}`);
+  }
+  const integrationFields = Object.fromEntries(asList(integration.fieldPermissions).map((p) => [p.field, p]));
+  for (const field of ['Lead.MobilePhone', 'Lead.Phone', 'Lead.Email', 'Contact.MobilePhone', 'Contact.Phone', 'Contact.Email']) {
+    assert.equal(integrationFields[field]?.readable, 'true', `integration reads ${field}`);
+  }
+  for (const field of ['Task.Description', 'Task.Subject', 'Task.WhoId']) {
+    assert.equal(integrationFields[field]?.editable, 'true', `integration writes ${field}`);
+  }
+  // Nobody but Apex publishes: no set grants Create on the event, so a user with API access cannot
+  // skip the visibility, Max_Recipients__c and template checks of OutboundNotificationService.
+  for (const name of permissionSetNames()) {
+    const { PermissionSet: set } = await xml(`permissionsets/${name}.permissionset-meta.xml`);
+    const grant = asList(set.objectPermissions).find((p) => p.object === 'Outbound_Notification__e');
+    assert.notEqual(grant?.allowCreate, 'true', `${name} must not grant Create on Outbound_Notification__e`);
+  }
   assert.equal(asList(integration.fieldPermissions).find((p) => p.field === 'Task.SMS_Message_Sid__c').editable, 'true');
 });
 
-test('every permission set field grant names a declared field', async () => {
+// Standard fields the connector reads or writes that carry field-level security. Universally required
+// fields (Lead.LastName, Lead.Company, Task.Status, Task.Priority, OwnerId) have none: a permission set
+// naming one fails to deploy ("You cannot deploy to a required field").
+const STANDARD_FIELDS = {
+  Lead: ['Email', 'MobilePhone', 'Phone'],
+  Contact: ['Email', 'HomePhone', 'MobilePhone', 'OtherPhone', 'Phone'],
+  Task: ['ActivityDate', 'Description', 'Subject', 'Type', 'WhatId', 'WhoId'],
+};
+
+test('every permission set field grant names a declared field or a standard field with field-level security', async () => {
   for (const name of permissionSetNames()) {
     const { PermissionSet: set } = await xml(`permissionsets/${name}.permissionset-meta.xml`);
     for (const { field } of asList(set.fieldPermissions)) {
       const [object, api] = field.split('.');
+      if (!api.endsWith('__c')) {
+        assert.ok(STANDARD_FIELDS[object]?.includes(api), `${name}: ${field} is no standard field with field-level security`);
+        continue;
+      }
       const declaredOn = object === 'Task' ? 'Activity' : object;
       assert.ok(fs.existsSync(path.join(DEFAULT, 'objects', declaredOn, 'fields', `${api}.field-meta.xml`)), `${name}: ${field}`);
     }
