@@ -615,3 +615,92 @@ test('the list-view buttons run a screen flow that passes ids to the invocable a
     assert.ok(variables.has(ref), `flow reference ${ref} is not a variable`);
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// Apex rules from issue 18
+
+// SMS_Template__mdt.getAll()/getInstance() return long text fields cut to 255 characters (Apex
+// Reference, "Custom Metadata Type Methods"); types with a LongTextArea field are read with SOQL.
+async function longTextTypes() {
+  const types = [];
+  for (const type of Object.keys(CMDT_FIELDS)) {
+    const fields = await fieldsOf(type);
+    if (Object.values(fields).some((f) => f.type === 'LongTextArea')) types.push(type);
+  }
+  return types;
+}
+const truncatingCalls = (source, types) =>
+  types.flatMap((type) => [...source.matchAll(new RegExp(`\\b${type}\\s*\\.\\s*(getAll|getInstance)\\s*\\(`, 'gi'))].map((m) => `${type}.${m[1]}`));
+
+test('custom metadata with long text is read with SOQL, never getAll()/getInstance()', async () => {
+  const types = await longTextTypes();
+  assert.ok(types.includes('SMS_Template__mdt'), `long text types: ${types}`);
+  assert.deepEqual(truncatingCalls('return SMS_Template__mdt.getAll().values();', types), ['SMS_Template__mdt.getAll']);
+  for (const [name, source] of classSource) assert.deepEqual(truncatingCalls(source, types), [], `${name}.cls`);
+  assert.match(classSource.get('OutboundNotificationService'), /SELECT DeveloperName, MasterLabel, Object__c, Body__c FROM SMS_Template__mdt/);
+});
+
+// Profile names are translated ("Standardbenutzer"); look profiles up by licence and permissions.
+const profileByName = (source) => /FROM\s+Profile\s+WHERE[^\]]*\bName\s*(=|IN|LIKE)/i.test(source);
+test('no Apex looks a profile up by its name', () => {
+  assert.ok(profileByName("[SELECT Id FROM Profile WHERE Name = 'Standard User' LIMIT 1]"));
+  assert.ok(!profileByName("[SELECT Id FROM Profile WHERE UserLicense.LicenseDefinitionKey = 'SFDC']"));
+  for (const [name, source] of classSource) assert.ok(!profileByName(source), `${name}.cls selects a Profile by Name`);
+});
+
+// Every USER_MODE query sits in a try block (it throws for objects the user cannot read), and the
+// invocable action catches whatever the service throws: it promises outputs, never a Flow fault.
+function userModeQueriesOutsideTry(source) {
+  const { parser } = ApexParserFactory.createLexerAndParser(source, new CollectingListener());
+  const outside = [];
+  const visit = (node) => {
+    if (node.constructor.name === 'SoqlLiteralContext' && /WITHUSER_MODE/i.test(node.getText())) {
+      let p = node.parentCtx;
+      while (p && p.constructor.name !== 'TryStatementContext') p = p.parentCtx;
+      if (!p) outside.push(node.getText().slice(0, 60));
+    }
+    for (const c of node.children || []) visit(c);
+  };
+  visit(parser.compilationUnit());
+  return outside;
+}
+test('USER_MODE queries cannot throw past the service, and the invocable never throws', () => {
+  assert.equal(userModeQueriesOutsideTry('class A { void f() { List<Lead> l = [SELECT Id FROM Lead WITH USER_MODE]; } }').length, 1);
+  assert.equal(userModeQueriesOutsideTry('class A { void f() { try { List<Lead> l = [SELECT Id FROM Lead WITH USER_MODE]; } catch (Exception e) {} } }').length, 0);
+  assert.deepEqual(userModeQueriesOutsideTry(classSource.get('OutboundNotificationService')), []);
+  assert.match(classSource.get('OutboundNotificationInvocable'), /try \{\s*results = OutboundNotificationService\.send\(requests\);\s*\} catch \(Exception e\) \{/);
+});
+
+test('the composer, the segment counter and the service agree on the longest message', () => {
+  const service = Number(classSource.get('OutboundNotificationService').match(/Integer MESSAGE_LENGTH = (\d+);/)[1]);
+  const counter = Number(read(path.join(lwcDir, 'smsSegments/smsSegments.js')).match(/MAX_MESSAGE_LENGTH = (\d+);/)[1]);
+  assert.equal(service, 1600, 'what the connector sends at most');
+  assert.equal(counter, service);
+  assert.match(read(path.join(lwcDir, 'smsComposer/smsComposer.html')), /max-length=\{maxLength\}/);
+  assert.match(classSource.get('SendSmsController'), /maxMessageLength = OutboundNotificationService\.MESSAGE_LENGTH/);
+});
+
+test('lead conversion carries SMS consent to the Contact', () => {
+  const trigger = read(path.join(DEFAULT, 'triggers/SmsLeadConversion.trigger'));
+  assert.match(trigger, /trigger SmsLeadConversion on Lead\s*\(after update\)/);
+  assert.match(trigger, /SmsLeadConversion\.copyConsent\(Trigger\.new, Trigger\.oldMap\)/);
+  const handler = classSource.get('SmsLeadConversion');
+  for (const field of ['SMS_Opt_In__c', 'SMS_Opt_Out__c', 'SMS_Time_Zone__c']) assert.ok(handler.includes(field), field);
+  assert.match(handler, /lead\.IsConverted && !old\.IsConverted/);
+  assert.match(classSource.get('SmsLeadConversionTest'), /Database\.convertLead/);
+});
+
+test('layouts place the SMS fields on Lead, Contact and Task', async () => {
+  const expected = {
+    'Lead-SMS Lead Layout': ['SMS_Opt_In__c', 'SMS_Opt_Out__c', 'SMS_Time_Zone__c'],
+    'Contact-SMS Contact Layout': ['SMS_Opt_In__c', 'SMS_Opt_Out__c', 'SMS_Time_Zone__c'],
+    'Task-SMS Task Layout': ['SMS_Message_Sid__c', 'SMS_Delivery_Status__c', 'SMS_Notification_Id__c', 'SMS_Segments__c'],
+  };
+  for (const [name, fields] of Object.entries(expected)) {
+    const { Layout: layout } = await xml(`layouts/${name}.layout-meta.xml`);
+    const items = asList(layout.layoutSections).flatMap((s) => asList(s.layoutColumns)).flatMap((c) => asList(c.layoutItems));
+    const placed = Object.fromEntries(items.map((i) => [i.field, i.behavior]));
+    for (const field of fields) assert.ok(placed[field], `${name} places ${field}`);
+    if (placed.SMS_Opt_Out__c) assert.equal(placed.SMS_Opt_Out__c, 'Readonly', `${name}: only the connector and admins change an opt-out`);
+  }
+});
