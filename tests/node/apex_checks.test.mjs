@@ -681,8 +681,8 @@ test('the composer, the segment counter and the service agree on the longest mes
 });
 
 test('lead conversion carries SMS consent to the Contact', () => {
-  const trigger = read(path.join(DEFAULT, 'triggers/SmsLeadConversion.trigger'));
-  assert.match(trigger, /trigger SmsLeadConversion on Lead\s*\(after update\)/);
+  const trigger = read(path.join(DEFAULT, 'triggers/SmsLeadConversionTrigger.trigger'));
+  assert.match(trigger, /trigger SmsLeadConversionTrigger on Lead\s*\(after update\)/);
   assert.match(trigger, /SmsLeadConversion\.copyConsent\(Trigger\.new, Trigger\.oldMap\)/);
   const handler = classSource.get('SmsLeadConversion');
   for (const field of ['SMS_Opt_In__c', 'SMS_Opt_Out__c', 'SMS_Time_Zone__c']) assert.ok(handler.includes(field), field);
