@@ -102,18 +102,45 @@ Result<SalesforceResolver::UserInfo> SalesforceResolver::LookupUser(const std::s
   });
   if (!s.ok()) return s;
   if (info.found) {
+    // A set held through a permission set group has no assignment of its own: the group's
+    // assignment points at the group, whose members are PermissionSetGroupComponent rows. The
+    // group's API name counts as a role too (as in OutboundNotificationService).
     auto ps_query = salesforce::soql::SelectBuilder("PermissionSetAssignment")
-                        .Fields({"PermissionSet.Name"})
+                        .Fields({"PermissionSet.Name", "PermissionSetGroupId",
+                                 "PermissionSetGroup.DeveloperName"})
                         .WhereIdIn("AssigneeId", {user_id})
                         .Build();
     if (!ps_query.ok()) return ps_query.status();
+    std::vector<std::string> group_ids;
     s = salesforce::ForEachRecord(connection_, *ps_query, [&](const rapidjson::Value& rec) {
-      if (rec.HasMember("PermissionSet") && rec["PermissionSet"].IsObject()) {
-        if (auto name = ValueText(rec["PermissionSet"], "Name")) info.permission_sets.push_back(*name);
+      if (auto group = ValueText(rec, "PermissionSetGroupId"); group && !group->empty()) {
+        group_ids.push_back(*group);
+        if (rec.HasMember("PermissionSetGroup") && rec["PermissionSetGroup"].IsObject()) {
+          if (auto name = ValueText(rec["PermissionSetGroup"], "DeveloperName"))
+            info.permission_sets.push_back(*name);
+        }
+      } else if (rec.HasMember("PermissionSet") && rec["PermissionSet"].IsObject()) {
+        if (auto name = ValueText(rec["PermissionSet"], "Name"))
+          info.permission_sets.push_back(*name);
       }
       return Status::Ok();
     });
     if (!s.ok()) return s;
+    if (!group_ids.empty()) {
+      auto member_query = salesforce::soql::SelectBuilder("PermissionSetGroupComponent")
+                              .Fields({"PermissionSet.Name"})
+                              .WhereIdIn("PermissionSetGroupId", group_ids)
+                              .Build();
+      if (!member_query.ok()) return member_query.status();
+      s = salesforce::ForEachRecord(connection_, *member_query, [&](const rapidjson::Value& rec) {
+        if (rec.HasMember("PermissionSet") && rec["PermissionSet"].IsObject()) {
+          if (auto name = ValueText(rec["PermissionSet"], "Name"))
+            info.permission_sets.push_back(*name);
+        }
+        return Status::Ok();
+      });
+      if (!s.ok()) return s;
+    }
   }
   std::lock_guard<std::mutex> lock(users_mu_);
   users_[user_id] = info;

@@ -2,7 +2,8 @@
 // audience is, the field mapping for what to read and render, and the
 // compliance building blocks (phone.h, time_zones.h, quiet_hours.h) for who
 // may be sent to now. API calls for N recipients: one User lookup and one
-// PermissionSetAssignment query per requesting user (cached), ceil(N/2000)
+// PermissionSetAssignment query per requesting user (cached; one more for the members of the
+// permission set groups the user holds), ceil(N/2000)
 // audience queries, plus campaign member pages when a Campaign is named.
 #pragma once
 

@@ -118,13 +118,14 @@ sfn::Result<BaseIds> SeedBaseOrg(Seeder& s) {
                   {"QualifiedApiName", name}};
   };
   Fields main = mdt("Main", "Main");
-  main.insert(main.end(), {{"Sender__c", std::string("+15005550006")},
-                           {"Roles__c", std::string("SMS_Notification_Sender")},
-                           {"Max_Messages_Per_Second__c", 10.0},
-                           {"Quiet_Hours__c", std::string("federal")},
-                           {"Default_Time_Zone__c", std::string("America/New_York")},
-                           {"Price_Per_Segment__c", 0.0079},
-                           {"Segment_Budget__c", 5000.0}});
+  main.insert(main.end(),
+              {{"Sender__c", std::string("+15005550006")},
+               {"Roles__c", std::string("SMS_Notification_Sender, SMS_Notification_Admin")},
+               {"Max_Messages_Per_Second__c", 10.0},
+               {"Quiet_Hours__c", std::string("federal")},
+               {"Default_Time_Zone__c", std::string("America/New_York")},
+               {"Price_Per_Segment__c", 0.0079},
+               {"Segment_Budget__c", 5000.0}});
   SEED_TRY(cp1, s.Insert("SMS_Contact_Point__mdt", main));
   Fields alerts = mdt("Alerts", "Alerts");
   alerts.insert(alerts.end(), {{"Sender__c", std::string("+15005550007")},

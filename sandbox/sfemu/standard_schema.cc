@@ -203,9 +203,34 @@ ObjectDef PermissionSet() {
   return b.Build();
 }
 
+// Assigning a permission set group is one assignment whose PermissionSetGroupId names the group
+// and whose PermissionSetId is the group's own aggregate permission set (real orgs fill it in; here
+// the caller gives it). The member sets are PermissionSetGroupComponent rows.
 ObjectDef PermissionSetAssignment() {
   ObjectBuilder b("PermissionSetAssignment", "Permission Set Assignment", "0Pa");
   b.Ref("AssigneeId", "Assignee ID", {"User"}, "Assignee").required_on_create = true;
+  b.Ref("PermissionSetId", "Permission Set ID", {"PermissionSet"}, "PermissionSet")
+      .required_on_create = true;
+  b.Ref("PermissionSetGroupId", "Permission Set Group ID", {"PermissionSetGroup"},
+        "PermissionSetGroup");
+  b.Audit(false);
+  return b.Build();
+}
+
+ObjectDef PermissionSetGroup() {
+  ObjectBuilder b("PermissionSetGroup", "Permission Set Group", "0PG");
+  b.Text("DeveloperName", "Developer Name", 80).required_on_create = true;
+  b.Text("MasterLabel", "Label", 80).required_on_create = true;
+  b.Audit(false);
+  return b.Build();
+}
+
+// Key prefix as seen in orgs' ids of this object (0PH...); nothing in sfnotify relies on it.
+ObjectDef PermissionSetGroupComponent() {
+  ObjectBuilder b("PermissionSetGroupComponent", "Permission Set Group Component", "0PH");
+  b.Ref("PermissionSetGroupId", "Permission Set Group ID", {"PermissionSetGroup"},
+        "PermissionSetGroup")
+      .required_on_create = true;
   b.Ref("PermissionSetId", "Permission Set ID", {"PermissionSet"}, "PermissionSet")
       .required_on_create = true;
   b.Audit(false);
@@ -309,6 +334,8 @@ std::vector<ObjectDef> StandardObjects() {
           Profile(),
           PermissionSet(),
           PermissionSetAssignment(),
+          PermissionSetGroup(),
+          PermissionSetGroupComponent(),
           Campaign(),
           CampaignMember(),
           OutboundNotification(),

@@ -141,6 +141,52 @@ TEST_CASE("a user without the contact point's role sends nothing and the refusal
   CHECK(stack.Messages()["messages"].Size() == 0);
 }
 
+TEST_CASE("a role held through a permission set group lets the user send", "[e2e]") {
+  Stack stack;
+  auto text_is = [](const char* field, const std::string& value) {
+    return [=](const rapidjson::Value& r) {
+      return r.HasMember(field) && r[field].IsString() && r[field].GetString() == value;
+    };
+  };
+  auto viewer = stack.RecordIds("User", text_is("Username", "viewer@sfnotify.demo"));
+  auto sender_set = stack.RecordIds("PermissionSet", text_is("Name", "SMS_Notification_Sender"));
+  REQUIRE(viewer.size() == 1);
+  REQUIRE(sender_set.size() == 1);
+  // As an org records it: the group, its own aggregate set, the member set, one assignment of the
+  // group.
+  auto group = stack.CreateRecords(
+      "PermissionSetGroup", {R"({"DeveloperName":"SMS_Senders","MasterLabel":"SMS Senders"})"});
+  auto aggregate = stack.CreateRecords("PermissionSet",
+                                       {R"({"Name":"X0PG_SMS_Senders","Label":"SMS Senders"})"});
+  stack.CreateRecords("PermissionSetGroupComponent",
+                      {R"({"PermissionSetGroupId":")" + group[0] + R"(","PermissionSetId":")" +
+                       sender_set[0] + R"("})"});
+  stack.CreateRecords("PermissionSetAssignment",
+                      {R"({"AssigneeId":")" + viewer[0] + R"(","PermissionSetId":")" +
+                       aggregate[0] + R"(","PermissionSetGroupId":")" + group[0] + R"("})"});
+
+  auto leads = stack.RecordIds("Lead");
+  stack.Publish("viewer@sfnotify.demo", R"({"Request_Id__c":"e2e-group","Contact_Point__c":"Main",
+      "Message__c":"Hello","Record_Ids__c":")" +
+                                            leads[0] + "," + leads[1] + R"("})");
+  auto id = stack.WaitForNotification("e2e-group");
+  REQUIRE(!id.empty());
+  auto doc = stack.WaitSettled(id, std::chrono::seconds(60));
+  CHECK(std::string(doc["status"].GetString()) != "refused");
+  CHECK(doc["recipients"].Size() == 2);
+  // The connector asked for the group's members (the SOQL is in the URL-encoded query string).
+  bool asked = false;
+  auto requests = stack.OrgRequests();  // keep the document alive while iterating
+  for (const auto& r : requests["requests"].GetArray()) {
+    if (r["query"].IsString() &&
+        std::string(r["query"].GetString()).find("PermissionSetGroupComponent") !=
+            std::string::npos) {
+      asked = true;
+    }
+  }
+  CHECK(asked);
+}
+
 TEST_CASE("Salesforce API calls stay within ceil(N/2000)+ceil(N/200)+a small constant", "[e2e]") {
   Stack stack;
   auto leads = stack.RecordIds("Lead");

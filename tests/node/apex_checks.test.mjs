@@ -95,7 +95,7 @@ test('every Apex class has an @isTest class with test methods', () => {
   const productionClasses = [...classSource.keys()].filter((name) => !isTestClass(classSource.get(name)));
   assert.deepEqual(
     productionClasses.sort(),
-    ['OutboundNotificationInvocable', 'OutboundNotificationService', 'SendSmsController'],
+    ['OutboundNotificationInvocable', 'OutboundNotificationService', 'SendSmsController', 'SmsLeadConversion'],
   );
   for (const name of productionClasses) {
     const testSource = classSource.get(`${name}Test`);
@@ -424,6 +424,9 @@ test('custom metadata records match the demo and only use declared fields', asyn
     for (const role of values.Roles__c.split(',').map((r) => r.trim())) {
       assert.ok(role === 'Everyone' || permissionSetNames().includes(role), `${name} role ${role} is no permission set`);
     }
+    // The Admin set is documented as "everything a sender has", so whoever may use a Sender contact point as admin too.
+    const roles = values.Roles__c.split(',').map((r) => r.trim());
+    if (roles.includes('SMS_Notification_Sender')) assert.ok(roles.includes('SMS_Notification_Admin'), `${name} lists the Sender set but not the Admin set`);
   }
 
   const mappings = await cmdtRecords('SMS_Field_Mapping__mdt');
@@ -487,16 +490,49 @@ test('permission sets grant the custom permission, the SMS fields and the Apex',
   const optOut = asList(sender.fieldPermissions).find((p) => p.field === 'Lead.SMS_Opt_Out__c');
   assert.equal(optOut.editable, 'false', 'senders cannot clear an opt-out');
   const integration = (await xml('permissionsets/SMS_Notification_Integration.permissionset-meta.xml')).PermissionSet;
-  const event = asList(integration.objectPermissions).find((p) => p.objectName === 'Outbound_Notification__e');
+  // PermissionSetObjectPermissions names the object in <object> (metadata_deploy checks every element).
+  const event = asList(integration.objectPermissions).find((p) => p.object === 'Outbound_Notification__e');
   assert.equal(event.allowRead, 'true', 'the integration user subscribes to the event');
+  assert.equal(event.allowCreate, 'false', 'the connector only subscribes');
+  for (const object of ['Lead', 'Contact']) {
+    const grant = asList(integration.objectPermissions).find((p) => p.object === object);
+    assert.deepEqual([grant.allowEdit, grant.viewAllRecords, grant.modifyAllRecords], ['true', 'true', 'true'], `integration edits every ${object}`);
+  }
+  const integrationFields = Object.fromEntries(asList(integration.fieldPermissions).map((p) => [p.field, p]));
+  for (const field of ['Lead.MobilePhone', 'Lead.Phone', 'Lead.Email', 'Contact.MobilePhone', 'Contact.Phone', 'Contact.Email']) {
+    assert.equal(integrationFields[field]?.readable, 'true', `integration reads ${field}`);
+  }
+  for (const field of ['Task.Description', 'Task.Subject', 'Task.WhoId']) {
+    assert.equal(integrationFields[field]?.editable, 'true', `integration writes ${field}`);
+  }
+  // Nobody but Apex publishes: no set grants Create on the event, so a user with API access cannot
+  // skip the visibility, Max_Recipients__c and template checks of OutboundNotificationService.
+  for (const name of permissionSetNames()) {
+    const { PermissionSet: set } = await xml(`permissionsets/${name}.permissionset-meta.xml`);
+    const grant = asList(set.objectPermissions).find((p) => p.object === 'Outbound_Notification__e');
+    assert.notEqual(grant?.allowCreate, 'true', `${name} must not grant Create on Outbound_Notification__e`);
+  }
   assert.equal(asList(integration.fieldPermissions).find((p) => p.field === 'Task.SMS_Message_Sid__c').editable, 'true');
 });
 
-test('every permission set field grant names a declared field', async () => {
+// Standard fields the connector reads or writes that carry field-level security. Universally required
+// fields (Lead.LastName, Lead.Company, Task.Status, Task.Priority, OwnerId) have none: a permission set
+// naming one fails to deploy ("You cannot deploy to a required field").
+const STANDARD_FIELDS = {
+  Lead: ['Email', 'MobilePhone', 'Phone'],
+  Contact: ['Email', 'HomePhone', 'MobilePhone', 'OtherPhone', 'Phone'],
+  Task: ['ActivityDate', 'Description', 'Subject', 'Type', 'WhatId', 'WhoId'],
+};
+
+test('every permission set field grant names a declared field or a standard field with field-level security', async () => {
   for (const name of permissionSetNames()) {
     const { PermissionSet: set } = await xml(`permissionsets/${name}.permissionset-meta.xml`);
     for (const { field } of asList(set.fieldPermissions)) {
       const [object, api] = field.split('.');
+      if (!api.endsWith('__c')) {
+        assert.ok(STANDARD_FIELDS[object]?.includes(api), `${name}: ${field} is no standard field with field-level security`);
+        continue;
+      }
       const declaredOn = object === 'Task' ? 'Activity' : object;
       assert.ok(fs.existsSync(path.join(DEFAULT, 'objects', declaredOn, 'fields', `${api}.field-meta.xml`)), `${name}: ${field}`);
     }
@@ -577,5 +613,94 @@ test('the list-view buttons run a screen flow that passes ids to the invocable a
   const variables = new Set(asList(flow.variables).map((v) => v.name));
   for (const [, ref] of JSON.stringify(flow).matchAll(/"(?:elementReference|assignToReference|leftValueReference)":"(\w+)"/g)) {
     assert.ok(variables.has(ref), `flow reference ${ref} is not a variable`);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Apex rules from issue 18
+
+// SMS_Template__mdt.getAll()/getInstance() return long text fields cut to 255 characters (Apex
+// Reference, "Custom Metadata Type Methods"); types with a LongTextArea field are read with SOQL.
+async function longTextTypes() {
+  const types = [];
+  for (const type of Object.keys(CMDT_FIELDS)) {
+    const fields = await fieldsOf(type);
+    if (Object.values(fields).some((f) => f.type === 'LongTextArea')) types.push(type);
+  }
+  return types;
+}
+const truncatingCalls = (source, types) =>
+  types.flatMap((type) => [...source.matchAll(new RegExp(`\\b${type}\\s*\\.\\s*(getAll|getInstance)\\s*\\(`, 'gi'))].map((m) => `${type}.${m[1]}`));
+
+test('custom metadata with long text is read with SOQL, never getAll()/getInstance()', async () => {
+  const types = await longTextTypes();
+  assert.ok(types.includes('SMS_Template__mdt'), `long text types: ${types}`);
+  assert.deepEqual(truncatingCalls('return SMS_Template__mdt.getAll().values();', types), ['SMS_Template__mdt.getAll']);
+  for (const [name, source] of classSource) assert.deepEqual(truncatingCalls(source, types), [], `${name}.cls`);
+  assert.match(classSource.get('OutboundNotificationService'), /SELECT DeveloperName, MasterLabel, Object__c, Body__c FROM SMS_Template__mdt/);
+});
+
+// Profile names are translated ("Standardbenutzer"); look profiles up by licence and permissions.
+const profileByName = (source) => /FROM\s+Profile\s+WHERE[^\]]*\bName\s*(=|IN|LIKE)/i.test(source);
+test('no Apex looks a profile up by its name', () => {
+  assert.ok(profileByName("[SELECT Id FROM Profile WHERE Name = 'Standard User' LIMIT 1]"));
+  assert.ok(!profileByName("[SELECT Id FROM Profile WHERE UserLicense.LicenseDefinitionKey = 'SFDC']"));
+  for (const [name, source] of classSource) assert.ok(!profileByName(source), `${name}.cls selects a Profile by Name`);
+});
+
+// Every USER_MODE query sits in a try block (it throws for objects the user cannot read), and the
+// invocable action catches whatever the service throws: it promises outputs, never a Flow fault.
+function userModeQueriesOutsideTry(source) {
+  const { parser } = ApexParserFactory.createLexerAndParser(source, new CollectingListener());
+  const outside = [];
+  const visit = (node) => {
+    if (node.constructor.name === 'SoqlLiteralContext' && /WITHUSER_MODE/i.test(node.getText())) {
+      let p = node.parentCtx;
+      while (p && p.constructor.name !== 'TryStatementContext') p = p.parentCtx;
+      if (!p) outside.push(node.getText().slice(0, 60));
+    }
+    for (const c of node.children || []) visit(c);
+  };
+  visit(parser.compilationUnit());
+  return outside;
+}
+test('USER_MODE queries cannot throw past the service, and the invocable never throws', () => {
+  assert.equal(userModeQueriesOutsideTry('class A { void f() { List<Lead> l = [SELECT Id FROM Lead WITH USER_MODE]; } }').length, 1);
+  assert.equal(userModeQueriesOutsideTry('class A { void f() { try { List<Lead> l = [SELECT Id FROM Lead WITH USER_MODE]; } catch (Exception e) {} } }').length, 0);
+  assert.deepEqual(userModeQueriesOutsideTry(classSource.get('OutboundNotificationService')), []);
+  assert.match(classSource.get('OutboundNotificationInvocable'), /try \{\s*results = OutboundNotificationService\.send\(requests\);\s*\} catch \(Exception e\) \{/);
+});
+
+test('the composer, the segment counter and the service agree on the longest message', () => {
+  const service = Number(classSource.get('OutboundNotificationService').match(/Integer MESSAGE_LENGTH = (\d+);/)[1]);
+  const counter = Number(read(path.join(lwcDir, 'smsSegments/smsSegments.js')).match(/MAX_MESSAGE_LENGTH = (\d+);/)[1]);
+  assert.equal(service, 1600, 'what the connector sends at most');
+  assert.equal(counter, service);
+  assert.match(read(path.join(lwcDir, 'smsComposer/smsComposer.html')), /max-length=\{maxLength\}/);
+  assert.match(classSource.get('SendSmsController'), /maxMessageLength = OutboundNotificationService\.MESSAGE_LENGTH/);
+});
+
+test('lead conversion carries SMS consent to the Contact', () => {
+  const trigger = read(path.join(DEFAULT, 'triggers/SmsLeadConversionTrigger.trigger'));
+  assert.match(trigger, /trigger SmsLeadConversionTrigger on Lead\s*\(after update\)/);
+  assert.match(trigger, /SmsLeadConversion\.copyConsent\(Trigger\.new, Trigger\.oldMap\)/);
+  const handler = classSource.get('SmsLeadConversion');
+  for (const field of ['SMS_Opt_In__c', 'SMS_Opt_Out__c', 'SMS_Time_Zone__c']) assert.ok(handler.includes(field), field);
+  assert.match(handler, /lead\.IsConverted && !old\.IsConverted/);
+  assert.match(classSource.get('SmsLeadConversionTest'), /Database\.convertLead/);
+});
+
+test('layouts place the SMS fields on Lead, Contact and Task', async () => {
+  const expected = {
+    'Lead-SMS Lead Layout': ['SMS_Opt_In__c', 'SMS_Opt_Out__c', 'SMS_Time_Zone__c'],
+    'Contact-SMS Contact Layout': ['SMS_Opt_In__c', 'SMS_Opt_Out__c', 'SMS_Time_Zone__c'],
+    'Task-SMS Task Layout': ['SMS_Message_Sid__c', 'SMS_Delivery_Status__c', 'SMS_Notification_Id__c', 'SMS_Segments__c'],
+  };
+  for (const [name, fields] of Object.entries(expected)) {
+    const { Layout: layout } = await xml(`layouts/${name}.layout-meta.xml`);
+    const items = asList(layout.layoutSections).flatMap((s) => asList(s.layoutColumns)).flatMap((c) => asList(c.layoutItems));
+    const placed = Object.fromEntries(items.map((i) => [i.field, i.behavior]));
+    for (const field of fields) assert.ok(placed[field], `${name} places ${field}`);
+    if (placed.SMS_Opt_Out__c) assert.equal(placed.SMS_Opt_Out__c, 'Readonly', `${name}: only the connector and admins change an opt-out`);
   }
 });

@@ -1,6 +1,6 @@
 import { LightningElement, api, wire } from 'lwc';
 import getOptions from '@salesforce/apex/SendSmsController.getOptions';
-import { countSegments } from 'c/smsSegments';
+import { countSegments, MAX_MESSAGE_LENGTH } from 'c/smsSegments';
 
 // Picks a contact point and a template or free text, with a live character and
 // segment counter. Used by the record quick action and the list-view flow screen.
@@ -52,6 +52,11 @@ export default class SmsComposer extends LightningElement {
         return [{ label: 'None: type a message', value: '' }].concat(
             choices.map((choice) => ({ label: `${choice.label} (${choice.detail})`, value: choice.value }))
         );
+    }
+
+    // The server's limit when it says one (getOptions), else the same constant.
+    get maxLength() {
+        return (this.options && this.options.maxMessageLength) || MAX_MESSAGE_LENGTH;
     }
 
     get messagePlaceholder() {

@@ -30,6 +30,11 @@ const GSM7_EXTENSION = '\f^{}\\[~]|€';
 const BASIC = new Set(GSM7_BASIC);
 const EXTENSION = new Set(GSM7_EXTENSION);
 
+// Longest message body: what OutboundNotificationService.MESSAGE_LENGTH accepts and the connector
+// sends (it suppresses longer rendered bodies). Counted in UTF-16 code units, like the textarea's
+// max-length and Apex String.length().
+export const MAX_MESSAGE_LENGTH = 1600;
+
 export const GSM7 = 'GSM-7';
 export const UCS2 = 'UCS-2';
 
