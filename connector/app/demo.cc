@@ -102,7 +102,7 @@ int RunDemo(const std::string& bin_dir) {
                        R"(/sandbox/certs/sfemu-demo.key"},
   "gateway": {"type": "twilio", "base_url": ")" + demo.smsemu_url + R"(",
               "account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token_env": "SFNOTIFY_DEMO_SMS_TOKEN"},
-  "contact_points": [{"name": "Main", "sender": "+15005550006", "roles": ["SMS_Notification_Sender"],
+  "contact_points": [{"name": "Main", "sender": "+15005550006", "roles": ["SMS_Notification_Sender", "SMS_Notification_Admin"],
                       "max_messages_per_second": 20, "quiet_hours": "none", "price_per_segment": 0.0079}],
   "store": {"path": ")" + demo.work_dir + R"(/sfnotify.sqlite"},
   "mapping_file": ")" SFN_DEMO_SOURCE_DIR R"(/mapping/demo-mapping.json",
