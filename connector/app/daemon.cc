@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/signals.h"
+#include "common/time_util.h"
 #include "connector/intake/api_server.h"
 #include "connector/engine/engine.h"
 #include "connector/intake/event_intake.h"
@@ -183,12 +184,25 @@ int RunDaemon(const Config& config) {
   EventIntakeOptions intake_options;
   intake_options.max_event_age_ms = static_cast<int64_t>(config.intake.max_event_age_minutes * 60000);
   intake_options.chunk_wait_ms = static_cast<int64_t>(config.intake.chunk_wait_seconds * 1000);
-  EventIntake event_intake(intake_options, **store, [&engine] { engine.Wake(); });
-  event_intake.Start();
   salesforce::StreamingOptions streaming_options;
   streaming_options.channel = config.salesforce.event_channel;
   // First start (no stored replay id): new events only unless salesforce.initial_replay says otherwise.
   streaming_options.initial_replay_from = config.salesforce.initial_replay_from;
+  auto stored_replay = (*replay_store)->Load(config.salesforce.event_channel);
+  if (!stored_replay.ok()) return Fail(stored_replay.status().message());
+  if (!*stored_replay && config.salesforce.initial_replay == "new") {
+    // A restart before any event was handled has no replay id either: replay what is retained,
+    // minus what was published before the very first subscription.
+    int64_t now = timeutil::NowMillis();
+    auto first = (*replay_store)->FirstSubscribed(config.salesforce.event_channel, now);
+    if (!first.ok()) return Fail(first.status().message());
+    if (*first != now) {
+      streaming_options.initial_replay_from = -2;
+      intake_options.ignore_created_before_ms = *first;
+    }
+  }
+  EventIntake event_intake(intake_options, **store, [&engine] { engine.Wake(); });
+  event_intake.Start();
   if (streaming_options.initial_replay_from == -2) {
     log::Warn("intake", "salesforce.initial_replay is \"all\": without a stored replay id every event the org "
                         "still retains (up to 72 h) is taken in; older than intake.max_event_age_minutes ones are refused");

@@ -127,6 +127,12 @@ Status EventIntake::Handle(const std::string& payload_json, int64_t replay_id, c
     return Status::Ok();
   }
   int64_t now = timeutil::NowMillis();
+  if (options_.ignore_created_before_ms > 0 && request->event_created_ms > 0 &&
+      request->event_created_ms < options_.ignore_created_before_ms) {
+    log::Info("intake", event + " skipped: published before the connector first subscribed (" +
+                            timeutil::FormatRfc3339Millis(request->event_created_ms) + ")");
+    return Status::Ok();
+  }
   if (request->chunk_count > 1) {
     auto chunk = store_.AddChunk(*request, now);
     if (!chunk.ok()) {

@@ -30,6 +30,9 @@ struct EventIntakeOptions {
   // How long the chunks of a split request are awaited after the first one arrived.
   int64_t chunk_wait_ms = 120000;
   int poll_interval_ms = 250;  // how often the chunk wait is checked
+  // Events created before this (epoch ms) are skipped: published before the connector first
+  // subscribed, when a restart without a stored replay id replays what is retained. 0 = none.
+  int64_t ignore_created_before_ms = 0;
 };
 
 // The streaming handler's work: record, never resolve. Resolution (Salesforce
