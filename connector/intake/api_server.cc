@@ -59,7 +59,8 @@ http::Response ApiError(int status, const std::string& code, const std::string& 
   return w.Response(status);
 }
 
-Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max_record_ids, std::string* field) {
+Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max_record_ids, std::string* field,
+                                             const std::string& default_requested_by) {
   auto fail = [&](const std::string& f, const std::string& message) {
     *field = f;
     return Status::InvalidArgument(message);
@@ -94,7 +95,7 @@ Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max
     return true;
   };
   if (!text("request_id", true, 64, &r.request_id) || !text("contact_point", true, 80, &r.contact_point) ||
-      !text("requested_by", false, 18, &r.requested_by) || !text("message", false, 10000, &r.message) ||
+      !text("requested_by", default_requested_by.empty(), 18, &r.requested_by) || !text("message", false, 10000, &r.message) ||
       !text("template", false, 80, &r.template_name) || !text("campaign_id", false, 18, &r.campaign_id)) {
     return type_error;
   }
@@ -242,7 +243,7 @@ void ApiServer::PostNotification(const http::Request& request, const ApiKeyEntry
     if (name == "dry_run") dry_run = value == "true" || value == "1";
   }
   std::string field;
-  auto parsed = ParseSendRequest(request.body, options_.max_record_ids, &field);
+  auto parsed = ParseSendRequest(request.body, options_.max_record_ids, &field, key.salesforce_user);
   if (!parsed.ok()) {
     responder.Send(ApiError(400, "invalid_request", parsed.status().message(), field));
     return;

@@ -80,10 +80,11 @@ http::Response ApiError(int status, const std::string& code, const std::string& 
                         const std::string& field = "");
 
 // Parses the JSON body of POST /v1/notifications. Errors name the field.
-// requested_by may be absent (then empty: the key's user applies).
+// An absent requested_by is `default_requested_by` (the key's user); required when that is empty.
 struct ParsedSendRequest {
   NotificationRequest request;
 };
-Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max_record_ids, std::string* field);
+Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max_record_ids, std::string* field,
+                                             const std::string& default_requested_by = "");
 
 }  // namespace sfn::connector

@@ -25,7 +25,10 @@ http::Response TwiML() {
                             "text/xml");
 }
 
-std::string Mask(const std::string& phone, bool full) { return full ? phone : MaskPhone(phone); }
+std::string Mask(const std::string& phone, bool full) {
+  if (full || phone.size() <= 4) return phone;
+  return std::string(phone.size() - 4, '*') + phone.substr(phone.size() - 4);
+}
 // Handsets type numbers into replies ("call me on 415 555 0123"): masked like the sender's.
 std::string MaskText(const std::string& text, bool full) { return full ? text : MaskPhonesInText(text); }
 }  // namespace
