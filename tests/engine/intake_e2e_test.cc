@@ -202,3 +202,26 @@ TEST_CASE("intake: old-style <base>-N events are still separate notifications", 
   }
   CHECK(SentTo(stack).size() == 2);
 }
+
+TEST_CASE("intake: a slow Salesforce query for one notification does not hold up the next event", "[e2e][intake]") {
+  Stack stack;
+  auto ids = stack.CreateConsentingLeads("Slow", {"+12125550371", "+12125550372"});
+  // The next query the connector makes (the first notification's resolution) takes 20 s.
+  auto fault = stack.org->Send("POST", "/__emulator/faults",
+                               R"({"fault":"latency","latency_ms":20000,"count":1,"method":"GET",)"
+                               R"("path":"/services/data/v62.0/query"})");
+  REQUIRE(fault.status == 201);
+  stack.Publish(kRep, EventPayload("slow-1", {ids[0]}));
+  auto slow = stack.WaitForNotification("slow-1");
+  REQUIRE(!slow.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // its resolution is now waiting on the org
+  stack.Publish(kRep, EventPayload("fast-1", {ids[1]}));
+  auto fast = stack.WaitForNotification("fast-1");
+  REQUIRE(!fast.empty());
+  stack.WaitSettled(fast);
+  // Taken in, resolved, sent and its Task written while the first one still waits for the org.
+  CHECK(std::string(Json(stack.Api("GET", "/v1/notifications/" + slow).body)["status"].GetString()) == "received");
+  CHECK(SentTo(stack) == std::multiset<std::string>{"+12125550372"});
+  stack.WaitSettled(slow);
+  CHECK(SentTo(stack).size() == 2);
+}
