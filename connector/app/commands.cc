@@ -138,7 +138,8 @@ int RunDoctor(const std::vector<std::string>& args) {
     if (key.salesforce_user.empty()) continue;
     auto user = ResolveSalesforceUser(connection, key.salesforce_user);
     all &= Report(user.ok(), "api key user",
-                  "'" + key.name + "': " + (user.ok() ? key.salesforce_user + " is " + *user : user.status().message()));
+                  "'" + key.name + "': " +
+                      (user.ok() ? key.salesforce_user + " is " + *user : user.status().message()));
   }
   auto mapping = LoadMapping(config.value(), connection);
   if (Report(mapping.ok(), "mapping", mapping.ok() ? "loaded (" + config->mapping_source + ")" : mapping.status().message())) {

@@ -182,11 +182,13 @@ int RunDaemon(const Config& config) {
   auto replay_store = salesforce::ReplayStore::Open(config.store_path);
   if (!replay_store.ok()) return Fail(replay_store.status().message());
   EventIntakeOptions intake_options;
-  intake_options.max_event_age_ms = static_cast<int64_t>(config.intake.max_event_age_minutes * 60000);
+  intake_options.max_event_age_ms =
+      static_cast<int64_t>(config.intake.max_event_age_minutes * 60000);
   intake_options.chunk_wait_ms = static_cast<int64_t>(config.intake.chunk_wait_seconds * 1000);
   salesforce::StreamingOptions streaming_options;
   streaming_options.channel = config.salesforce.event_channel;
-  // First start (no stored replay id): new events only unless salesforce.initial_replay says otherwise.
+  // First start (no stored replay id): new events only unless salesforce.initial_replay says
+  // otherwise.
   streaming_options.initial_replay_from = config.salesforce.initial_replay_from;
   auto stored_replay = (*replay_store)->Load(config.salesforce.event_channel);
   if (!stored_replay.ok()) return Fail(stored_replay.status().message());
@@ -204,12 +206,16 @@ int RunDaemon(const Config& config) {
   EventIntake event_intake(intake_options, **store, [&engine] { engine.Wake(); });
   event_intake.Start();
   if (streaming_options.initial_replay_from == -2) {
-    log::Warn("intake", "salesforce.initial_replay is \"all\": without a stored replay id every event the org "
-                        "still retains (up to 72 h) is taken in; older than intake.max_event_age_minutes ones are refused");
+    log::Warn(
+        "intake",
+        "salesforce.initial_replay is \"all\": without a stored replay id every event the org "
+        "still retains (up to 72 h) is taken in; older than intake.max_event_age_minutes ones are "
+        "refused");
   }
   // The CometD thread only records the event (EventIntake); the engine's workers resolve it.
   salesforce::StreamingClient streaming(
-      connection, replay_store->get(), streaming_options, [&](const salesforce::StreamingEvent& event) {
+      connection, replay_store->get(), streaming_options,
+      [&](const salesforce::StreamingEvent& event) {
         return event_intake.Handle(event.payload_json, event.replay_id, event.event_uuid);
       });
   Status streaming_started = streaming.Start();

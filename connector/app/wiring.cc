@@ -148,7 +148,8 @@ Status CheckQuiqGateway(const GatewayOptions& gateway) {
   return QuiqTransport(*options).CheckCredentials();
 }
 
-Result<std::string> ResolveSalesforceUser(salesforce::Connection& connection, const std::string& user) {
+Result<std::string> ResolveSalesforceUser(salesforce::Connection& connection,
+                                          const std::string& user) {
   auto id = salesforce::NormalizeId(user);
   bool by_id = id.ok() && salesforce::KeyPrefix(*id) == "005";
   auto soql = salesforce::soql::SelectBuilder("User")
@@ -162,12 +163,14 @@ Result<std::string> ResolveSalesforceUser(salesforce::Connection& connection, co
   Status s = salesforce::ForEachRecord(connection, *soql, [&](const rapidjson::Value& rec) {
     found = json::GetString(rec, "Id").value_or("");
     auto is_active = rec.FindMember("IsActive");
-    active = is_active == rec.MemberEnd() || !is_active->value.IsBool() || is_active->value.GetBool();
+    active =
+        is_active == rec.MemberEnd() || !is_active->value.IsBool() || is_active->value.GetBool();
     return Status::Ok();
   });
   if (!s.ok()) return Status(s.code(), "cannot look up '" + user + "': " + s.message());
   if (!found || found->empty()) {
-    return Status::NotFound("no Salesforce user '" + user + "' (give the User Id 005... or the exact username)");
+    return Status::NotFound("no Salesforce user '" + user +
+                            "' (give the User Id 005... or the exact username)");
   }
   if (!active) return Status::NotFound("Salesforce user '" + user + "' is inactive");
   auto normalized = salesforce::NormalizeId(*found);

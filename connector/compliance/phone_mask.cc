@@ -5,9 +5,15 @@
 namespace sfn::connector {
 
 namespace {
-bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
-bool IsSeparator(char c) { return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'; }
-bool Glued(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == ':'; }
+bool IsDigit(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
+bool IsSeparator(char c) {
+  return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')';
+}
+bool Glued(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == ':';
+}
 }  // namespace
 
 std::string MaskPhone(const std::string& phone) {

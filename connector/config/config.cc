@@ -128,7 +128,8 @@ void ReadSalesforce(Reader& r, const rapidjson::Value& root, SalesforceOptions* 
       sf->initial_replay_from = -1;
     } else if (v == "all") {
       sf->initial_replay_from = -2;
-    } else if (!v.empty() && v.size() <= 18 && v.find_first_not_of("0123456789") == std::string::npos) {
+    } else if (!v.empty() && v.size() <= 18 &&
+               v.find_first_not_of("0123456789") == std::string::npos) {
       sf->initial_replay_from = std::stoll(v);
     } else {
       r.Fail(p + ".initial_replay", "'" + v + "' is not \"new\", \"all\" or a replay id");
@@ -226,10 +227,12 @@ void ReadHttp(Reader& r, const rapidjson::Value& root, HttpOptions* http) {
     if (r.ok()) r.OneOf(kp + ".role", key.role, {"admin", "sender", "read"});
     if (r.ok() && key.role == "sender" && key.salesforce_user.empty()) {
       // Before keys were bound to users a sender key could name anyone as requested_by.
-      r.Fail(kp + ".salesforce_user",
-             "required for a sender key (the Salesforce User Id or username it sends as); a key without a "
-             "user may only be \"role\": \"admin\" (acts for anyone, recorded as via key) or \"read\" "
-             "(see docs/configuration.md, API keys)");
+      r.Fail(
+          kp + ".salesforce_user",
+          "required for a sender key (the Salesforce User Id or username it sends as); a key "
+          "without a "
+          "user may only be \"role\": \"admin\" (acts for anyone, recorded as via key) or \"read\" "
+          "(see docs/configuration.md, API keys)");
     }
     if (r.ok() && key.role == "read" && !key.salesforce_user.empty()) {
       r.Fail(kp + ".salesforce_user", "a read key sends nothing and takes no user");
@@ -252,7 +255,8 @@ void ReadIntake(Reader& r, const rapidjson::Value& root, IntakeConfig* intake) {
   if (r.ok() && (intake->chunk_wait_seconds <= 0 || intake->chunk_wait_seconds > 86400)) {
     r.Fail(p + ".chunk_wait_seconds", "must be above 0 and at most 86400");
   }
-  if (r.ok() && (workers < 1 || workers > 64)) r.Fail(p + ".resolve_workers", "must be between 1 and 64");
+  if (r.ok() && (workers < 1 || workers > 64))
+    r.Fail(p + ".resolve_workers", "must be between 1 and 64");
   intake->resolve_workers = static_cast<int>(workers);
 }
 

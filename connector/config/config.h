@@ -26,7 +26,7 @@ struct SalesforceOptions {
   // (up to 72 h: old requests are sent unless intake.max_event_age_minutes stops them); or a
   // replay id (events after it). A stored replay id always wins.
   std::string initial_replay = "new";
-  int64_t initial_replay_from = -1;                        // derived from initial_replay
+  int64_t initial_replay_from = -1;  // derived from initial_replay
 };
 
 // Quiq's notification API (gateway.type "quiq"; fields read from the same
@@ -80,12 +80,14 @@ struct HttpOptions {
 
 // Platform Event intake (docs/operations.md).
 struct IntakeConfig {
-  // An event older than this when it arrives (by its CreatedDate) is refused `expired`; 0 = no limit.
+  // An event older than this when it arrives (by its CreatedDate) is refused `expired`; 0 = no
+  // limit.
   double max_event_age_minutes = 60;
   // How long the chunks of one request (Chunk_Index__c/Chunk_Count__c) are awaited after the first
   // one arrived; then the request is resolved with the chunks at hand and the gap is recorded.
   double chunk_wait_seconds = 120;
-  int resolve_workers = 4;  // threads resolving notifications (Salesforce queries), none on the CometD thread
+  int resolve_workers =
+      4;  // threads resolving notifications (Salesforce queries), none on the CometD thread
 };
 
 // The view history (docs/history.md).

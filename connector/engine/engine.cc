@@ -192,7 +192,8 @@ void Engine::ResolverLoop() {
         if (resolving_.count(n.id)) continue;
         auto retry = retry_.find(n.id);
         if (retry != retry_.end() && retry->second.next_ms > now) {
-          if (next_retry == 0 || retry->second.next_ms < next_retry) next_retry = retry->second.next_ms;
+          if (next_retry == 0 || retry->second.next_ms < next_retry)
+            next_retry = retry->second.next_ms;
           continue;
         }
         resolving_.insert(n.id);
@@ -209,20 +210,23 @@ void Engine::ResolverLoop() {
         } else {
           Retry& retry = retry_[chosen->id];
           retry.failures++;
-          int64_t delay = std::min<int64_t>(options_.retry_max_ms, 1000LL << std::min(retry.failures - 1, 16));
+          int64_t delay =
+              std::min<int64_t>(options_.retry_max_ms, 1000LL << std::min(retry.failures - 1, 16));
           retry.next_ms = timeutil::NowMillis() + delay;
         }
       }
       ReleaseClaim(chosen->id);
       if (!r.ok()) {
-        log::Warn("engine", "notification " + chosen->id + " still unresolved (retried with backoff): " +
-                                r.status().message());
+        log::Warn("engine",
+                  "notification " + chosen->id +
+                      " still unresolved (retried with backoff): " + r.status().message());
       }
       continue;
     }
     // Nothing to do now: sleep until woken, the next retry is due, or the recovery interval passed.
     int64_t wait_ms = options_.recovery_interval_ms;
-    if (next_retry > 0) wait_ms = std::max<int64_t>(10, std::min<int64_t>(wait_ms, next_retry - now));
+    if (next_retry > 0)
+      wait_ms = std::max<int64_t>(10, std::min<int64_t>(wait_ms, next_retry - now));
     std::unique_lock<std::mutex> lock(claims_mu_);
     wake_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
                       [&] { return stopping_.load() || wakes_ != seen_wakes; });

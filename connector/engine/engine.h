@@ -45,9 +45,9 @@ struct SubmitOutcome {
 struct EngineOptions {
   SenderOptions sender;
   std::map<std::string, double> price_per_segment;  // by contact point
-  int recovery_interval_ms = 2000;                  // how often unresolved notifications are looked for
-  int resolve_workers = 4;                          // threads resolving received notifications
-  int retry_max_ms = 60000;                         // backoff cap of a notification that keeps failing
+  int recovery_interval_ms = 2000;  // how often unresolved notifications are looked for
+  int resolve_workers = 4;          // threads resolving received notifications
+  int retry_max_ms = 60000;         // backoff cap of a notification that keeps failing
 };
 
 class Engine {
@@ -81,7 +81,8 @@ class Engine {
  private:
   // Waits until no other thread resolves `notification_id`, then resolves it.
   Result<SubmitOutcome> ResolveAndSave(const std::string& notification_id, const NotificationRequest& request);
-  Result<SubmitOutcome> ResolveClaimed(const std::string& notification_id, const NotificationRequest& request);
+  Result<SubmitOutcome> ResolveClaimed(const std::string& notification_id,
+                                       const NotificationRequest& request);
   void ReleaseClaim(const std::string& notification_id);
   void ResolverLoop();
 

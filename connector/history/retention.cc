@@ -93,7 +93,8 @@ Result<PurgeCounts> Retention::PurgeOnce(int64_t now_ms) {
     }
     // Chunks of split requests joined long ago (kept so a redelivered chunk is a no-op).
     if (db_->tableExists("event_chunks")) {
-      SQLite::Statement chunks(*db_, "DELETE FROM event_chunks WHERE joined = 1 AND received_ms < ?");
+      SQLite::Statement chunks(*db_,
+                               "DELETE FROM event_chunks WHERE joined = 1 AND received_ms < ?");
       chunks.bind(1, cutoff);
       chunks.exec();
     }

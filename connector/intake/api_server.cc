@@ -59,7 +59,8 @@ http::Response ApiError(int status, const std::string& code, const std::string& 
   return w.Response(status);
 }
 
-Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max_record_ids, std::string* field,
+Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max_record_ids,
+                                             std::string* field,
                                              const std::string& default_requested_by) {
   auto fail = [&](const std::string& f, const std::string& message) {
     *field = f;
@@ -94,9 +95,12 @@ Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max
     *out = *v;
     return true;
   };
-  if (!text("request_id", true, 64, &r.request_id) || !text("contact_point", true, 80, &r.contact_point) ||
-      !text("requested_by", default_requested_by.empty(), 18, &r.requested_by) || !text("message", false, 10000, &r.message) ||
-      !text("template", false, 80, &r.template_name) || !text("campaign_id", false, 18, &r.campaign_id)) {
+  if (!text("request_id", true, 64, &r.request_id) ||
+      !text("contact_point", true, 80, &r.contact_point) ||
+      !text("requested_by", default_requested_by.empty(), 18, &r.requested_by) ||
+      !text("message", false, 10000, &r.message) ||
+      !text("template", false, 80, &r.template_name) ||
+      !text("campaign_id", false, 18, &r.campaign_id)) {
     return type_error;
   }
   if (r.message.empty() && r.template_name.empty()) {
@@ -243,24 +247,28 @@ void ApiServer::PostNotification(const http::Request& request, const ApiKeyEntry
     if (name == "dry_run") dry_run = value == "true" || value == "1";
   }
   std::string field;
-  auto parsed = ParseSendRequest(request.body, options_.max_record_ids, &field, key.salesforce_user);
+  auto parsed =
+      ParseSendRequest(request.body, options_.max_record_ids, &field, key.salesforce_user);
   if (!parsed.ok()) {
     responder.Send(ApiError(400, "invalid_request", parsed.status().message(), field));
     return;
   }
   NotificationRequest& send = parsed.value();
-  if (key.role == ApiRole::kSender && !send.requested_by.empty() && send.requested_by != key.salesforce_user) {
-    responder.Send(ApiError(403, "forbidden",
-                            "API key '" + key.name + "' sends only as Salesforce user " + key.salesforce_user +
-                                "; 'requested_by' names another user (only an admin key may act for others)",
-                            "requested_by"));
+  if (key.role == ApiRole::kSender && !send.requested_by.empty() &&
+      send.requested_by != key.salesforce_user) {
+    responder.Send(
+        ApiError(403, "forbidden",
+                 "API key '" + key.name + "' sends only as Salesforce user " + key.salesforce_user +
+                     "; 'requested_by' names another user (only an admin key may act for others)",
+                 "requested_by"));
     return;
   }
   if (send.requested_by.empty()) send.requested_by = key.salesforce_user;
   if (send.requested_by.empty()) {
-    responder.Send(ApiError(400, "invalid_request",
-                            "'requested_by' is required: API key '" + key.name + "' has no salesforce_user",
-                            "requested_by"));
+    responder.Send(
+        ApiError(400, "invalid_request",
+                 "'requested_by' is required: API key '" + key.name + "' has no salesforce_user",
+                 "requested_by"));
     return;
   }
   send.api_key = key.name;
@@ -302,7 +310,8 @@ void ApiServer::PostNotification(const http::Request& request, const ApiKeyEntry
   responder.Send(w.Response(status));
 }
 
-void ApiServer::GetNotification(const std::string& id, bool mask_phones, http::Responder responder) {
+void ApiServer::GetNotification(const std::string& id, bool mask_phones,
+                                http::Responder responder) {
   auto n = engine_.store().GetNotification(id);
   if (!n.ok()) {
     responder.Send(ApiError(404, "not_found", n.status().message(), "id"));

@@ -63,7 +63,8 @@ class ApiServer {
 
  private:
   void Handle(http::Request&& request, http::Responder responder);
-  void PostNotification(const http::Request& request, const ApiKeyEntry& key, http::Responder responder);
+  void PostNotification(const http::Request& request, const ApiKeyEntry& key,
+                        http::Responder responder);
   void GetNotification(const std::string& id, bool mask_phones, http::Responder responder);
   std::string Metrics();
 
@@ -84,7 +85,8 @@ http::Response ApiError(int status, const std::string& code, const std::string& 
 struct ParsedSendRequest {
   NotificationRequest request;
 };
-Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max_record_ids, std::string* field,
+Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max_record_ids,
+                                             std::string* field,
                                              const std::string& default_requested_by = "");
 
 }  // namespace sfn::connector

@@ -47,14 +47,20 @@ Result<NotificationRequest> ParseEventPayload(const std::string& payload_json, i
   if (!type_error.ok()) return type_error;
   if (!created.empty()) {
     auto t = timeutil::ParseRfc3339(created);
-    if (!t.ok()) return Status::InvalidArgument("CreatedDate: '" + created + "' is not an RFC 3339 time");
+    if (!t.ok())
+      return Status::InvalidArgument("CreatedDate: '" + created + "' is not an RFC 3339 time");
     r.event_created_ms = *t;
   }
   if (chunk_index || chunk_count) {
-    auto whole = [](std::optional<double> v) { return v && *v >= 1 && *v <= 100000 && std::floor(*v) == *v; };
-    if (!whole(chunk_count)) return Status::InvalidArgument("Chunk_Count__c: must be a whole number from 1 with Chunk_Index__c");
+    auto whole = [](std::optional<double> v) {
+      return v && *v >= 1 && *v <= 100000 && std::floor(*v) == *v;
+    };
+    if (!whole(chunk_count))
+      return Status::InvalidArgument(
+          "Chunk_Count__c: must be a whole number from 1 with Chunk_Index__c");
     if (!whole(chunk_index) || *chunk_index > *chunk_count) {
-      return Status::InvalidArgument("Chunk_Index__c: must be a whole number from 1 to Chunk_Count__c");
+      return Status::InvalidArgument(
+          "Chunk_Index__c: must be a whole number from 1 to Chunk_Count__c");
     }
     r.chunk_index = static_cast<int>(*chunk_index);
     r.chunk_count = static_cast<int>(*chunk_count);
@@ -106,19 +112,25 @@ Result<NotificationRequest> ParseEventPayload(const std::string& payload_json, i
 
 namespace sfn::connector {
 
-EventIntake::EventIntake(EventIntakeOptions options, Store& store, std::function<void()> on_taken_in)
+EventIntake::EventIntake(EventIntakeOptions options, Store& store,
+                         std::function<void()> on_taken_in)
     : options_(options), store_(store), on_taken_in_(std::move(on_taken_in)) {}
 
-EventIntake::~EventIntake() { Stop(); }
+EventIntake::~EventIntake() {
+  Stop();
+}
 
 std::string EventIntake::ExpiryFor(int64_t created_ms, int64_t age_ms) const {
-  if (options_.max_event_age_ms <= 0 || created_ms <= 0 || age_ms <= options_.max_event_age_ms) return "";
+  if (options_.max_event_age_ms <= 0 || created_ms <= 0 || age_ms <= options_.max_event_age_ms)
+    return "";
   return "expired: the event was created " + timeutil::FormatRfc3339Millis(created_ms) + ", " +
-         std::to_string(age_ms / 60000) + " min before it arrived; intake.max_event_age_minutes is " +
+         std::to_string(age_ms / 60000) +
+         " min before it arrived; intake.max_event_age_minutes is " +
          std::to_string(options_.max_event_age_ms / 60000);
 }
 
-Status EventIntake::Handle(const std::string& payload_json, int64_t replay_id, const std::string& event_uuid) {
+Status EventIntake::Handle(const std::string& payload_json, int64_t replay_id,
+                           const std::string& event_uuid) {
   const std::string event = "event " + std::to_string(replay_id);
   auto request = ParseEventPayload(payload_json, replay_id, event_uuid);
   if (!request.ok()) {
@@ -147,17 +159,20 @@ Status EventIntake::Handle(const std::string& payload_json, int64_t replay_id, c
     }
     // Its request was joined without it (the wait ran out): sent on its own rather than lost.
     log::Warn("intake", event + ": chunk " + std::to_string(request->chunk_index) + " of request " +
-                            request->request_id + " arrived after the request was resolved; taken in on its own");
+                            request->request_id +
+                            " arrived after the request was resolved; taken in on its own");
     request->request_id += "#chunk-" + std::to_string(request->chunk_index);
   }
   std::string refusal = ExpiryFor(request->event_created_ms, now - request->event_created_ms);
   auto intake = refusal.empty() ? store_.Intake(*request) : store_.IntakeRefused(*request, refusal);
   if (!intake.ok()) {
-    if (intake.status().code() != StatusCode::kConflict) return intake.status();  // the event comes again
+    if (intake.status().code() != StatusCode::kConflict)
+      return intake.status();  // the event comes again
     log::Error("intake", event + ": " + intake.status().message());
     return Status::Ok();
   }
-  if (!refusal.empty() && intake->created) log::Warn("intake", event + " " + intake->notification_id + " " + refusal);
+  if (!refusal.empty() && intake->created)
+    log::Warn("intake", event + " " + intake->notification_id + " " + refusal);
   if (intake->created && on_taken_in_) on_taken_in_();
   return Status::Ok();
 }
@@ -210,7 +225,8 @@ void EventIntake::Run() {
     lock.unlock();
     JoinDue();
     lock.lock();
-    cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval_ms), [this] { return stopping_; });
+    cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval_ms),
+                 [this] { return stopping_; });
   }
 }
 

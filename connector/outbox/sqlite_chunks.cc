@@ -97,8 +97,8 @@ Result<ChunkIntakeResult> SqliteStore::AddChunk(const NotificationRequest& chunk
     insert.bind(14, static_cast<int64_t>(received_ms));
     insert.bind(15, out.late ? 1 : 0);
     insert.exec();
-    SQLite::Statement count(
-        db_, "SELECT COUNT(*) FROM event_chunks WHERE request_id=? AND joined=?");
+    SQLite::Statement count(db_,
+                            "SELECT COUNT(*) FROM event_chunks WHERE request_id=? AND joined=?");
     count.bind(1, chunk.request_id);
     count.bind(2, out.late ? 1 : 0);
     count.executeStep();
@@ -154,7 +154,8 @@ Result<std::optional<IntakeResult>> SqliteStore::JoinChunks(
       if (created > 0 && (r.event_created_ms == 0 || created < r.event_created_ms)) {
         r.event_created_ms = created;
       }
-      if (created > 0) joined.oldest_event_age_ms = std::max(joined.oldest_event_age_ms, received - created);
+      if (created > 0)
+        joined.oldest_event_age_ms = std::max(joined.oldest_event_age_ms, received - created);
     }
     if (present.empty()) return std::optional<IntakeResult>();
     size_t next = 0;

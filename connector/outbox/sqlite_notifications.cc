@@ -80,7 +80,8 @@ Result<IntakeResult> SqliteStore::IntakeLocked(const NotificationRequest& reques
         "source=" + request.source + " records=" + std::to_string(request.record_ids.size());
     if (!request.api_key.empty()) detail += " via key " + request.api_key;
     InsertHistory({0, id, 0, now, "intake", "received", detail});
-    for (const auto& note : notes) InsertHistory({0, id, 0, now, note.kind, note.state, note.detail});
+    for (const auto& note : notes)
+      InsertHistory({0, id, 0, now, note.kind, note.state, note.detail});
     if (!refusal.empty()) {
       SQLite::Statement refuse(
           db_, "UPDATE notifications SET status='refused', refusal_reason=? WHERE id=?");

@@ -44,7 +44,8 @@ class SqliteStore final : public Store {
   Result<IntakeResult> Intake(const NotificationRequest& request) override;
   Result<IntakeResult> IntakeRefused(const NotificationRequest& request,
                                      const std::string& reason) override;
-  Result<ChunkIntakeResult> AddChunk(const NotificationRequest& chunk, int64_t received_ms) override;
+  Result<ChunkIntakeResult> AddChunk(const NotificationRequest& chunk,
+                                     int64_t received_ms) override;
   std::vector<std::string> ChunkedRequestsDue(int64_t first_before_ms) override;
   Result<std::optional<IntakeResult>> JoinChunks(
       const std::string& request_id,

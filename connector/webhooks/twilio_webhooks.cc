@@ -30,7 +30,9 @@ std::string Mask(const std::string& phone, bool full) {
   return std::string(phone.size() - 4, '*') + phone.substr(phone.size() - 4);
 }
 // Handsets type numbers into replies ("call me on 415 555 0123"): masked like the sender's.
-std::string MaskText(const std::string& text, bool full) { return full ? text : MaskPhonesInText(text); }
+std::string MaskText(const std::string& text, bool full) {
+  return full ? text : MaskPhonesInText(text);
+}
 }  // namespace
 
 TwilioWebhooks::TwilioWebhooks(TwilioWebhookOptions options, Store& store, ApiServer& api,

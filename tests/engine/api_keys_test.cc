@@ -33,7 +33,9 @@ std::string SendBody(const std::string& request_id, const std::vector<std::strin
          R"("message":"Key test","record_ids":[)" + list + "]}";
 }
 
-size_t SmsCount(Stack& stack) { return stack.Messages()["messages"].Size(); }
+size_t SmsCount(Stack& stack) {
+  return stack.Messages()["messages"].Size();
+}
 
 std::string IntakeDetail(Stack& stack, const std::string& notification_id) {
   auto history = Json(stack.Api("GET", "/v1/history/" + notification_id).body);
@@ -54,7 +56,8 @@ TEST_CASE("api keys: a sender key sends only as its Salesforce user", "[e2e][api
   std::string viewer = UserId(stack, "viewer@sfnotify.demo");
 
   // Naming another user: 403 naming requested_by, nothing stored, nothing sent.
-  auto other = stack.Api("POST", "/v1/notifications", SendBody("keys-other", ids, viewer), kSenderKey);
+  auto other =
+      stack.Api("POST", "/v1/notifications", SendBody("keys-other", ids, viewer), kSenderKey);
   INFO(other.body);
   CHECK(other.status == 403);
   CHECK(Json(other.body)["error"]["field"] == "requested_by");
@@ -71,14 +74,15 @@ TEST_CASE("api keys: a sender key sends only as its Salesforce user", "[e2e][api
   CHECK(SmsCount(stack) == 1);
 
   // Naming its own user (15-character form) is the same user.
-  auto same = stack.Api("POST", "/v1/notifications?dry_run=true", SendBody("keys-same", ids, rep.substr(0, 15)),
-                        kSenderKey);
+  auto same = stack.Api("POST", "/v1/notifications?dry_run=true",
+                        SendBody("keys-same", ids, rep.substr(0, 15)), kSenderKey);
   INFO(same.body);
   CHECK(same.status == 200);
   CHECK(SmsCount(stack) == 1);
 }
 
-TEST_CASE("api keys: an admin key acts for any user and the history says via which key", "[e2e][api][keys]") {
+TEST_CASE("api keys: an admin key acts for any user and the history says via which key",
+          "[e2e][api][keys]") {
   Stack stack;
   auto ids = stack.CreateConsentingLeads("Admin", {"+12125550411"});
   std::string rep = UserId(stack, "sender@sfnotify.demo");
@@ -99,7 +103,8 @@ TEST_CASE("api keys: a read key sees only masked numbers on every endpoint", "[e
   Stack stack;
   stack.RouteInboundToConnector();
   auto ids = stack.CreateConsentingLeads("Masked", {"+12125550421"});
-  auto r = stack.Api("POST", "/v1/notifications", SendBody("masked-1", ids, UserId(stack, "sender@sfnotify.demo")));
+  auto r = stack.Api("POST", "/v1/notifications",
+                     SendBody("masked-1", ids, UserId(stack, "sender@sfnotify.demo")));
   REQUIRE(r.status == 202);
   std::string id = Json(r.body)["notification_id"].GetString();
   stack.WaitSettled(id);
@@ -113,8 +118,9 @@ TEST_CASE("api keys: a read key sees only masked numbers on every endpoint", "[e
     return c["conversations"].Size() == 1;
   }));
 
-  const std::vector<std::string> endpoints = {"/v1/notifications/" + id, "/v1/notifications/by-request/masked-1",
-                                              "/v1/history/" + id, "/v1/history", "/v1/conversations"};
+  const std::vector<std::string> endpoints = {
+      "/v1/notifications/" + id, "/v1/notifications/by-request/masked-1", "/v1/history/" + id,
+      "/v1/history", "/v1/conversations"};
   const std::regex full_number(R"(\+?1?[-. ]?\(?[2-9]\d\d\)?[-. ]?\d{3}[-. ]?\d{4})");
   for (const auto& endpoint : endpoints) {
     auto as_read = stack.Api("GET", endpoint, "", kReadKey);
@@ -140,15 +146,16 @@ TEST_CASE("api keys: start fails clearly for an unknown salesforce_user", "[e2e]
       R"({"name": "ghost", "key_env": "E2E_SENDER_KEY", "role": "sender", "salesforce_user": "nobody@sfnotify.demo"})";
   Stack stack(options);
   std::string err = stack.dir().File("ghost-stderr.txt");
-  auto child = sfn::ChildProcess::Start({sfn::test::BinDir() + "/sfnotify", "run", "--config", stack.config_path()},
-                                        err,
-                                        {"E2E_SMS_TOKEN=smsemu-demo-token", "E2E_API_KEY=a", "E2E_READ_KEY=b",
-                                         std::string("E2E_SENDER_KEY=") + kSenderKey});
+  auto child = sfn::ChildProcess::Start(
+      {sfn::test::BinDir() + "/sfnotify", "run", "--config", stack.config_path()}, err,
+      {"E2E_SMS_TOKEN=smsemu-demo-token", "E2E_API_KEY=a", "E2E_READ_KEY=b",
+       std::string("E2E_SENDER_KEY=") + kSenderKey});
   REQUIRE(child.ok());
   int code = child->Wait(std::chrono::seconds(60));
   std::string message = sfn::test::ReadFile(err);
   INFO(message);
   CHECK(code == 1);
-  CHECK(message.find("http.api_keys 'ghost' salesforce_user: no Salesforce user 'nobody@sfnotify.demo'") !=
+  CHECK(message.find(
+            "http.api_keys 'ghost' salesforce_user: no Salesforce user 'nobody@sfnotify.demo'") !=
         std::string::npos);
 }

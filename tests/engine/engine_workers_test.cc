@@ -13,10 +13,10 @@
 #include <set>
 #include <thread>
 
+#include "common/time_util.h"
 #include "connector/engine/engine.h"
 #include "connector/intake/event_intake.h"
 #include "connector/outbox/store.h"
-#include "common/time_util.h"
 #include "connector/send/sandbox_transport.h"
 #include "support/test_env.h"
 
@@ -33,7 +33,8 @@ class ScriptedResolver : public Resolver {
     {
       std::unique_lock<std::mutex> lock(mu_);
       attempts_[request.request_id]++;
-      if (failing.count(request.request_id)) return sfn::Status::Unavailable("Salesforce is unhappy");
+      if (failing.count(request.request_id))
+        return sfn::Status::Unavailable("Salesforce is unhappy");
       cv_.wait(lock, [&] { return released_ || !blocked.count(request.request_id); });
     }
     Resolution r;
@@ -78,7 +79,8 @@ NotificationRequest Request(const std::string& id) {
   return r;
 }
 
-bool WaitFor(const std::function<bool()>& done, std::chrono::seconds timeout = std::chrono::seconds(20)) {
+bool WaitFor(const std::function<bool()>& done,
+             std::chrono::seconds timeout = std::chrono::seconds(20)) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (done()) return true;
@@ -95,8 +97,9 @@ NotificationStatus StatusOf(Store& store, const std::string& request_id) {
 
 }  // namespace
 
-TEST_CASE("engine: a failing notification backs off on its own while the ones behind it are resolved",
-          "[engine][intake]") {
+TEST_CASE(
+    "engine: a failing notification backs off on its own while the ones behind it are resolved",
+    "[engine][intake]") {
   sfn::test::TempDir dir;
   auto store = OpenSqliteStore({dir.File("store.sqlite")});
   REQUIRE(store.ok());
@@ -107,7 +110,8 @@ TEST_CASE("engine: a failing notification backs off on its own while the ones be
   options.recovery_interval_ms = 100;
   options.retry_max_ms = 400;
   Engine engine(options, **store, transport, resolver, nullptr);
-  // The failing one is the oldest, so a loop that stops at the first failure never reaches the rest.
+  // The failing one is the oldest, so a loop that stops at the first failure never reaches the
+  // rest.
   REQUIRE((*store)->Intake(Request("bad-1")).ok());
   for (const char* id : {"good-1", "good-2", "good-3"}) REQUIRE((*store)->Intake(Request(id)).ok());
   engine.Start();
@@ -126,8 +130,9 @@ TEST_CASE("engine: a failing notification backs off on its own while the ones be
   CHECK(resolver.Attempts("good-1") == 1);
 }
 
-TEST_CASE("engine: a slow resolution does not hold up the others, and intake returns before resolving",
-          "[engine][intake]") {
+TEST_CASE(
+    "engine: a slow resolution does not hold up the others, and intake returns before resolving",
+    "[engine][intake]") {
   sfn::test::TempDir dir;
   auto store = OpenSqliteStore({dir.File("store.sqlite")});
   REQUIRE(store.ok());

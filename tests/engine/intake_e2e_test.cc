@@ -17,11 +17,13 @@ constexpr const char* kRep = "sender@sfnotify.demo";
 
 std::string EventPayload(const std::string& request_id, const std::vector<std::string>& ids,
                          const std::string& extra = "") {
-  return R"({"Request_Id__c":")" + request_id + R"(","Contact_Point__c":"Alerts","Message__c":"Intake test",)" +
-         extra + R"("Record_Ids__c":")" + Join(ids) + R"("})";
+  return R"({"Request_Id__c":")" + request_id +
+         R"(","Contact_Point__c":"Alerts","Message__c":"Intake test",)" + extra +
+         R"("Record_Ids__c":")" + Join(ids) + R"("})";
 }
 
-std::string Chunk(const std::string& request_id, const std::vector<std::string>& ids, int index, int count) {
+std::string Chunk(const std::string& request_id, const std::vector<std::string>& ids, int index,
+                  int count) {
   return EventPayload(request_id, ids,
                       R"("Chunk_Index__c":)" + std::to_string(index) + R"(,"Chunk_Count__c":)" +
                           std::to_string(count) + ",");
@@ -51,12 +53,14 @@ std::string EventDetail(const rapidjson::Value& history, const std::string& kind
 
 }  // namespace
 
-TEST_CASE("intake: events retained from before the first start are not sent (new events only)", "[e2e][intake]") {
+TEST_CASE("intake: events retained from before the first start are not sent (new events only)",
+          "[e2e][intake]") {
   StackOptions options;
   options.start_connector = false;
   Stack stack(options);
   auto ids = stack.CreateConsentingLeads("Early", {"+12125550301", "+12125550302"});
-  stack.Publish(kRep, EventPayload("early-1", {ids[0]}));  // retained by the org, published before we listen
+  stack.Publish(
+      kRep, EventPayload("early-1", {ids[0]}));  // retained by the org, published before we listen
   stack.StartConnector();
   stack.Publish(kRep, EventPayload("later-1", {ids[1]}));
   auto later = stack.WaitForNotification("later-1");
@@ -77,8 +81,10 @@ TEST_CASE("intake: events retained from before the first start are not sent (new
   }
 }
 
-TEST_CASE("intake: a store never subscribed before, restarted before any event, skips events older than its first start",
-          "[e2e][intake]") {
+TEST_CASE(
+    "intake: a store never subscribed before, restarted before any event, skips events older than "
+    "its first start",
+    "[e2e][intake]") {
   StackOptions options;
   options.start_connector = false;
   Stack stack(options);
@@ -87,7 +93,8 @@ TEST_CASE("intake: a store never subscribed before, restarted before any event, 
   stack.StartConnector();  // first start: no event arrives, so no replay id is stored
   stack.StopConnector();
   stack.Publish(kRep, EventPayload("between-1", {ids[1]}));
-  stack.StartConnector();  // no replay id: replays what is retained, minus what predates the first start
+  stack.StartConnector();  // no replay id: replays what is retained, minus what predates the first
+                           // start
   auto between = stack.WaitForNotification("between-1");
   REQUIRE(!between.empty());
   stack.WaitSettled(between);
@@ -95,7 +102,8 @@ TEST_CASE("intake: a store never subscribed before, restarted before any event, 
   CHECK(stack.Api("GET", "/v1/notifications/by-request/before-first-1").status == 404);
 }
 
-TEST_CASE("intake: salesforce.initial_replay all takes every retained event on the first start", "[e2e][intake]") {
+TEST_CASE("intake: salesforce.initial_replay all takes every retained event on the first start",
+          "[e2e][intake]") {
   StackOptions options;
   options.start_connector = false;
   options.extra_salesforce_json = R"("initial_replay": "all", )";
@@ -110,12 +118,14 @@ TEST_CASE("intake: salesforce.initial_replay all takes every retained event on t
   CHECK(stack.ConnectorLog().find("initial_replay is \"all\"") != std::string::npos);
 }
 
-TEST_CASE("intake: an event older than intake.max_event_age_minutes is refused expired, nothing sent",
-          "[e2e][intake]") {
+TEST_CASE(
+    "intake: an event older than intake.max_event_age_minutes is refused expired, nothing sent",
+    "[e2e][intake]") {
   Stack stack;
   auto ids = stack.CreateConsentingLeads("Stale", {"+12125550331", "+12125550332"});
   // Published 2 hours ago (still retained, 72 h) against the default limit of 60 minutes.
-  std::string two_hours_ago = sfn::timeutil::FormatRfc3339Millis(sfn::timeutil::NowMillis() - 2 * 3600 * 1000);
+  std::string two_hours_ago =
+      sfn::timeutil::FormatRfc3339Millis(sfn::timeutil::NowMillis() - 2 * 3600 * 1000);
   stack.Publish(kRep, EventPayload("stale-1", {ids[0]}), two_hours_ago);
   stack.Publish(kRep, EventPayload("fresh-1", {ids[1]}));
   auto fresh = stack.WaitForNotification("fresh-1");
@@ -128,14 +138,18 @@ TEST_CASE("intake: an event older than intake.max_event_age_minutes is refused e
   CHECK(std::string(view["refusal_reason"].GetString()).rfind("expired:", 0) == 0);
   CHECK(view["recipients"].Size() == 0);
   auto history = HistoryOf(stack, stale);
-  CHECK(EventDetail(history, "refused").find("intake.max_event_age_minutes is 60") != std::string::npos);
+  CHECK(EventDetail(history, "refused").find("intake.max_event_age_minutes is 60") !=
+        std::string::npos);
   CHECK(SentTo(stack) == std::multiset<std::string>{"+12125550332"});
 }
 
-TEST_CASE("intake: three chunks of one request become one notification, the number in two chunks gets one SMS",
-          "[e2e][intake]") {
+TEST_CASE(
+    "intake: three chunks of one request become one notification, the number in two chunks gets "
+    "one SMS",
+    "[e2e][intake]") {
   Stack stack;
-  auto ids = stack.CreateConsentingLeads("Chunk", {"+12125550341", "+12125550342", "+12125550343", "+12125550341"});
+  auto ids = stack.CreateConsentingLeads(
+      "Chunk", {"+12125550341", "+12125550342", "+12125550343", "+12125550341"});
   // As OutboundNotificationService splits a large audience: one Request_Id__c, chunk i of 3.
   stack.Publish(kRep, Chunk("chunked-1", {ids[0], ids[1]}, 1, 3));
   stack.Publish(kRep, Chunk("chunked-1", {ids[2]}, 2, 3));
@@ -148,9 +162,11 @@ TEST_CASE("intake: three chunks of one request become one notification, the numb
   auto view = stack.WaitSettled(id);
   REQUIRE(view["recipients"].Size() == 4);
   int duplicates = 0;
-  for (const auto& r : view["recipients"].GetArray()) duplicates += std::string(r["reason"].GetString()) == "duplicate_phone";
+  for (const auto& r : view["recipients"].GetArray())
+    duplicates += std::string(r["reason"].GetString()) == "duplicate_phone";
   CHECK(duplicates == 1);
-  CHECK(SentTo(stack) == std::multiset<std::string>{"+12125550341", "+12125550342", "+12125550343"});
+  CHECK(SentTo(stack) ==
+        std::multiset<std::string>{"+12125550341", "+12125550342", "+12125550343"});
   auto history = HistoryOf(stack, id);
   CHECK(EventDetail(history, "chunks") == "joined chunks 1,2,3 of 3");
 
@@ -162,8 +178,9 @@ TEST_CASE("intake: three chunks of one request become one notification, the numb
   }
 }
 
-TEST_CASE("intake: a missing chunk is resolved after intake.chunk_wait_seconds with the gap in history",
-          "[e2e][intake]") {
+TEST_CASE(
+    "intake: a missing chunk is resolved after intake.chunk_wait_seconds with the gap in history",
+    "[e2e][intake]") {
   StackOptions options;
   options.extra_config_json = R"("intake": {"chunk_wait_seconds": 2},)";
   Stack stack(options);
@@ -203,7 +220,8 @@ TEST_CASE("intake: old-style <base>-N events are still separate notifications", 
   CHECK(SentTo(stack).size() == 2);
 }
 
-TEST_CASE("intake: a slow Salesforce query for one notification does not hold up the next event", "[e2e][intake]") {
+TEST_CASE("intake: a slow Salesforce query for one notification does not hold up the next event",
+          "[e2e][intake]") {
   Stack stack;
   auto ids = stack.CreateConsentingLeads("Slow", {"+12125550371", "+12125550372"});
   // The next query the connector makes (the first notification's resolution) takes 20 s.
@@ -214,13 +232,16 @@ TEST_CASE("intake: a slow Salesforce query for one notification does not hold up
   stack.Publish(kRep, EventPayload("slow-1", {ids[0]}));
   auto slow = stack.WaitForNotification("slow-1");
   REQUIRE(!slow.empty());
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // its resolution is now waiting on the org
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(500));  // its resolution is now waiting on the org
   stack.Publish(kRep, EventPayload("fast-1", {ids[1]}));
   auto fast = stack.WaitForNotification("fast-1");
   REQUIRE(!fast.empty());
   stack.WaitSettled(fast);
   // Taken in, resolved, sent and its Task written while the first one still waits for the org.
-  CHECK(std::string(Json(stack.Api("GET", "/v1/notifications/" + slow).body)["status"].GetString()) == "received");
+  CHECK(
+      std::string(Json(stack.Api("GET", "/v1/notifications/" + slow).body)["status"].GetString()) ==
+      "received");
   CHECK(SentTo(stack) == std::multiset<std::string>{"+12125550372"});
   stack.WaitSettled(slow);
   CHECK(SentTo(stack).size() == 2);

@@ -164,15 +164,18 @@ namespace {
 // kMinimal with `salesforce_extra` inside "salesforce" and `top_extra` at the top level.
 std::string WithExtras(const std::string& salesforce_extra, const std::string& top_extra) {
   return R"({
-  "salesforce": {)" + salesforce_extra + R"("login_url": "https://login.salesforce.com", "client_id": "abc",
+  "salesforce": {)" +
+         salesforce_extra + R"("login_url": "https://login.salesforce.com", "client_id": "abc",
                  "username": "int@example.com", "private_key_file": "key.pem"},
   "contact_points": [{"name": "main", "sender": "+15005550006"}],
-  )" + top_extra + R"("mapping_file": "mapping.json"
+  )" + top_extra +
+         R"("mapping_file": "mapping.json"
 })";
 }
 }  // namespace
 
-TEST_CASE("intake options: first start from new events only, max event age and chunk wait", "[config]") {
+TEST_CASE("intake options: first start from new events only, max event age and chunk wait",
+          "[config]") {
   auto defaults = ParseConfig(kMinimal, "cfg.json");
   REQUIRE(defaults.ok());
   CHECK(defaults->salesforce.initial_replay == "new");
@@ -194,26 +197,32 @@ TEST_CASE("intake options: first start from new events only, max event age and c
   CHECK(bad.status().message() ==
         "cfg.json: salesforce.initial_replay: 'oldest' is not \"new\", \"all\" or a replay id");
 
-  auto intake = ParseConfig(WithExtras("", R"("intake": {"max_event_age_minutes": 0, "chunk_wait_seconds": 5},)"),
-                            "cfg.json");
+  auto intake = ParseConfig(
+      WithExtras("", R"("intake": {"max_event_age_minutes": 0, "chunk_wait_seconds": 5},)"),
+      "cfg.json");
   REQUIRE(intake.ok());
   CHECK(intake->intake.max_event_age_minutes == 0);
   CHECK(intake->intake.chunk_wait_seconds == 5);
-  auto negative = ParseConfig(WithExtras("", R"("intake": {"chunk_wait_seconds": 0},)"), "cfg.json");
+  auto negative =
+      ParseConfig(WithExtras("", R"("intake": {"chunk_wait_seconds": 0},)"), "cfg.json");
   REQUIRE_FALSE(negative.ok());
   CHECK(negative.status().message().find("intake.chunk_wait_seconds") != std::string::npos);
 }
 
-TEST_CASE("api keys: a sender key without a salesforce_user is refused with the migration", "[config]") {
+TEST_CASE("api keys: a sender key without a salesforce_user is refused with the migration",
+          "[config]") {
   auto unbound = ParseConfig(
-      WithExtras("", R"("http": {"api_keys": [{"name": "crm", "key_env": "K", "role": "sender"}]},)"), "cfg.json");
+      WithExtras("",
+                 R"("http": {"api_keys": [{"name": "crm", "key_env": "K", "role": "sender"}]},)"),
+      "cfg.json");
   REQUIRE_FALSE(unbound.ok());
-  CHECK(unbound.status().message().rfind("cfg.json: http.api_keys[0].salesforce_user: required for a sender key", 0) ==
-        0);
+  CHECK(unbound.status().message().rfind(
+            "cfg.json: http.api_keys[0].salesforce_user: required for a sender key", 0) == 0);
   CHECK(unbound.status().message().find("\"admin\"") != std::string::npos);
   CHECK(unbound.status().message().find("\"read\"") != std::string::npos);
   // The default role is sender, so an old key without role and user is refused the same way.
-  auto old_style = ParseConfig(WithExtras("", R"("http": {"api_keys": [{"name": "crm", "key_env": "K"}]},)"), "cfg.json");
+  auto old_style = ParseConfig(
+      WithExtras("", R"("http": {"api_keys": [{"name": "crm", "key_env": "K"}]},)"), "cfg.json");
   REQUIRE_FALSE(old_style.ok());
 
   auto bound = ParseConfig(WithExtras("", R"("http": {"api_keys": [
