@@ -161,7 +161,8 @@ Result RunOne(int n, bool use_smsemu) {
                  : R"({"type":"sandbox"})";
   std::string config = R"({
   "salesforce": {"login_url": ")" + org.url + R"(", "client_id": "sfnotify-local", "username": "integration@sfnotify.demo",
-                 "private_key_file": ")" SFN_BENCH_SOURCE_DIR R"(/sandbox/certs/sfemu-demo.key"},
+                 "private_key_file": ")" SFN_BENCH_SOURCE_DIR R"(/sandbox/certs/sfemu-demo.key",
+                 "initial_replay": "all"},
   "gateway": )" + gateway_json + R"(,
   "contact_points": [{"name": "Bench", "sender": "+15005550006", "roles": ["Everyone"],
                       "max_messages_per_second": 1000000, "quiet_hours": "none"}],

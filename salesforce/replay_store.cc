@@ -25,6 +25,9 @@ Result<std::unique_ptr<ReplayStore>> ReplayStore::Open(const std::string& path) 
         "CREATE TABLE IF NOT EXISTS replay_gap ("
         " id INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL, lost_after INTEGER NOT NULL,"
         " resumed_from INTEGER NOT NULL, at_ms INTEGER NOT NULL)");
+    db->exec(
+        "CREATE TABLE IF NOT EXISTS replay_first_subscription ("
+        " channel TEXT PRIMARY KEY, at_ms INTEGER NOT NULL)");
     return std::unique_ptr<ReplayStore>(new ReplayStore(std::move(db)));
   } catch (const std::exception& e) {
     return Status::IOError("replay store '" + path + "': " + e.what());
@@ -88,6 +91,23 @@ Result<int64_t> ReplayStore::GapCount(const std::string& channel) {
     return static_cast<int64_t>(q.getColumn(0).getInt64());
   } catch (const std::exception& e) {
     return Status::IOError(std::string("replay store gaps: ") + e.what());
+  }
+}
+
+Result<int64_t> ReplayStore::FirstSubscribed(const std::string& channel, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  try {
+    SQLite::Statement insert(
+        *db_, "INSERT OR IGNORE INTO replay_first_subscription (channel, at_ms) VALUES (?, ?)");
+    insert.bind(1, channel);
+    insert.bind(2, static_cast<int64_t>(now_ms));
+    insert.exec();
+    SQLite::Statement q(*db_, "SELECT at_ms FROM replay_first_subscription WHERE channel = ?");
+    q.bind(1, channel);
+    q.executeStep();
+    return static_cast<int64_t>(q.getColumn(0).getInt64());
+  } catch (const std::exception& e) {
+    return Status::IOError(std::string("replay store first subscription: ") + e.what());
   }
 }
 

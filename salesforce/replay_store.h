@@ -34,6 +34,11 @@ class ReplayStore {
   Status RecordGap(const std::string& channel, int64_t lost_after, int64_t resumed_from);
   // Number of gaps recorded for `channel`.
   Result<int64_t> GapCount(const std::string& channel);
+  // When this store first subscribed to `channel`: the stored time, or `now_ms`
+  // (then stored) on the very first call. Lets a restart that has no replay id
+  // yet (no event handled) replay what it missed without taking events that
+  // were published before the connector ever listened.
+  Result<int64_t> FirstSubscribed(const std::string& channel, int64_t now_ms);
 
  private:
   explicit ReplayStore(std::unique_ptr<SQLite::Database> db);

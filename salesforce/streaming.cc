@@ -239,6 +239,8 @@ StreamingClient::Step StreamingClient::DoSubscribe() {
   const auto* reply = FindChannel(messages.value(), "/meta/subscribe");
   if (!reply) return AfterNetworkError(Status::Unavailable("subscribe reply missing"));
   if (reply->successful) {
+    log::Info(kComponent,
+              "subscribed to " + options_.channel + " from replay id " + std::to_string(from));
     std::lock_guard<std::mutex> lock(stats_mu_);
     stats_.subscriptions++;
     stats_.subscribed = true;

@@ -134,6 +134,13 @@ int RunDoctor(const std::vector<std::string>& args) {
   auto event_describe = Describe(connection, event_object);
   all &= Report(event_describe.ok(), "event channel",
                 event_describe.ok() ? event + " exists" : event + ": " + event_describe.status().message());
+  for (const auto& key : config->http.api_keys) {
+    if (key.salesforce_user.empty()) continue;
+    auto user = ResolveSalesforceUser(connection, key.salesforce_user);
+    all &= Report(user.ok(), "api key user",
+                  "'" + key.name + "': " +
+                      (user.ok() ? key.salesforce_user + " is " + *user : user.status().message()));
+  }
   auto mapping = LoadMapping(config.value(), connection);
   if (Report(mapping.ok(), "mapping", mapping.ok() ? "loaded (" + config->mapping_source + ")" : mapping.status().message())) {
     size_t problems = 0;

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/signals.h"
+#include "common/time_util.h"
 #include "connector/intake/api_server.h"
 #include "connector/engine/engine.h"
 #include "connector/intake/event_intake.h"
@@ -92,6 +93,7 @@ int RunDaemon(const Config& config) {
   SalesforceTaskSink task_sink({senders, "SMS_Message_Sid__c", config.sync.task_delivery_field}, connection,
                                *field_mapping, **store);
   TaskWriter task_writer({}, **store, task_sink);
+  engine_options.resolve_workers = config.intake.resolve_workers;
   Engine engine(engine_options, **store, *transport, **resolver, &task_writer);
 
   ApiServerOptions api_options;
@@ -102,7 +104,16 @@ int RunDaemon(const Config& config) {
     auto secret = ReadSecretEnv(key.key_env, "http.api_keys '" + key.name + "'");
     if (!secret.ok()) return Fail("config error: " + config.path + ": " + secret.status().message());
     ApiRole role = key.role == "admin" ? ApiRole::kAdmin : key.role == "read" ? ApiRole::kRead : ApiRole::kSender;
-    api_options.keys.push_back({key.name, *secret, role});
+    std::string user_id;
+    if (!key.salesforce_user.empty()) {
+      auto user = ResolveSalesforceUser(connection, key.salesforce_user);
+      if (!user.ok()) {
+        return Fail("config error: " + config.path + ": http.api_keys '" + key.name +
+                    "' salesforce_user: " + user.status().message());
+      }
+      user_id = *user;
+    }
+    api_options.keys.push_back({key.name, *secret, role, user_id});
   }
   ApiServer api(api_options, engine);
   std::unique_ptr<QuiqWebhook> quiq_webhook;
@@ -170,29 +181,42 @@ int RunDaemon(const Config& config) {
 
   auto replay_store = salesforce::ReplayStore::Open(config.store_path);
   if (!replay_store.ok()) return Fail(replay_store.status().message());
+  EventIntakeOptions intake_options;
+  intake_options.max_event_age_ms =
+      static_cast<int64_t>(config.intake.max_event_age_minutes * 60000);
+  intake_options.chunk_wait_ms = static_cast<int64_t>(config.intake.chunk_wait_seconds * 1000);
   salesforce::StreamingOptions streaming_options;
   streaming_options.channel = config.salesforce.event_channel;
-  streaming_options.initial_replay_from = -2;  // first start: everything retained (intake is idempotent)
+  // First start (no stored replay id): new events only unless salesforce.initial_replay says
+  // otherwise.
+  streaming_options.initial_replay_from = config.salesforce.initial_replay_from;
+  auto stored_replay = (*replay_store)->Load(config.salesforce.event_channel);
+  if (!stored_replay.ok()) return Fail(stored_replay.status().message());
+  if (!*stored_replay && config.salesforce.initial_replay == "new") {
+    // A restart before any event was handled has no replay id either: replay what is retained,
+    // minus what was published before the very first subscription.
+    int64_t now = timeutil::NowMillis();
+    auto first = (*replay_store)->FirstSubscribed(config.salesforce.event_channel, now);
+    if (!first.ok()) return Fail(first.status().message());
+    if (*first != now) {
+      streaming_options.initial_replay_from = -2;
+      intake_options.ignore_created_before_ms = *first;
+    }
+  }
+  EventIntake event_intake(intake_options, **store, [&engine] { engine.Wake(); });
+  event_intake.Start();
+  if (streaming_options.initial_replay_from == -2) {
+    log::Warn(
+        "intake",
+        "salesforce.initial_replay is \"all\": without a stored replay id every event the org "
+        "still retains (up to 72 h) is taken in; older than intake.max_event_age_minutes ones are "
+        "refused");
+  }
+  // The CometD thread only records the event (EventIntake); the engine's workers resolve it.
   salesforce::StreamingClient streaming(
-      connection, replay_store->get(), streaming_options, [&](const salesforce::StreamingEvent& event) {
-        auto request = ParseEventPayload(event.payload_json, event.replay_id, event.event_uuid);
-        if (!request.ok()) {
-          // A malformed event can never succeed: record it and move on.
-          log::Error("intake", "event " + std::to_string(event.replay_id) + " refused: " + request.status().message());
-          return Status::Ok();
-        }
-        auto intake = (*store)->Intake(*request);
-        if (!intake.ok()) {
-          if (intake.status().code() == StatusCode::kConflict) {
-            log::Error("intake", "event " + std::to_string(event.replay_id) + ": " + intake.status().message());
-            return Status::Ok();
-          }
-          return intake.status();  // store trouble: the event comes again
-        }
-        // Resolution may fail transiently; the stored request is then resolved by the recovery loop.
-        auto outcome = engine.Submit(*request, false);
-        if (!outcome.ok()) log::Warn("intake", "notification " + intake->notification_id + ": " + outcome.status().message());
-        return Status::Ok();
+      connection, replay_store->get(), streaming_options,
+      [&](const salesforce::StreamingEvent& event) {
+        return event_intake.Handle(event.payload_json, event.replay_id, event.event_uuid);
       });
   Status streaming_started = streaming.Start();
   if (!streaming_started.ok()) return Fail("cannot start streaming: " + streaming_started.message());
@@ -204,6 +228,7 @@ int RunDaemon(const Config& config) {
   WaitForTermination();
   log::Info("daemon", "stopping");
   streaming.Stop();
+  event_intake.Stop();
   api.Stop();
   engine.Stop();
   opt_out_writer.Stop();

@@ -10,6 +10,7 @@
 #include "connector/send/twilio_transport.h"
 #include "salesforce/oauth.h"
 #include "salesforce/query.h"
+#include "salesforce/record_id.h"
 #include "salesforce/soql.h"
 
 namespace sfn::connector {
@@ -145,6 +146,36 @@ Status CheckQuiqGateway(const GatewayOptions& gateway) {
   auto options = QuiqOptionsFrom(gateway);
   if (!options.ok()) return options.status();
   return QuiqTransport(*options).CheckCredentials();
+}
+
+Result<std::string> ResolveSalesforceUser(salesforce::Connection& connection,
+                                          const std::string& user) {
+  auto id = salesforce::NormalizeId(user);
+  bool by_id = id.ok() && salesforce::KeyPrefix(*id) == "005";
+  auto soql = salesforce::soql::SelectBuilder("User")
+                  .Fields({"Id", "Username", "IsActive"})
+                  .WhereEquals(by_id ? "Id" : "Username", by_id ? *id : user)
+                  .Limit(1)
+                  .Build();
+  if (!soql.ok()) return soql.status();
+  std::optional<std::string> found;
+  bool active = false;
+  Status s = salesforce::ForEachRecord(connection, *soql, [&](const rapidjson::Value& rec) {
+    found = json::GetString(rec, "Id").value_or("");
+    auto is_active = rec.FindMember("IsActive");
+    active =
+        is_active == rec.MemberEnd() || !is_active->value.IsBool() || is_active->value.GetBool();
+    return Status::Ok();
+  });
+  if (!s.ok()) return Status(s.code(), "cannot look up '" + user + "': " + s.message());
+  if (!found || found->empty()) {
+    return Status::NotFound("no Salesforce user '" + user +
+                            "' (give the User Id 005... or the exact username)");
+  }
+  if (!active) return Status::NotFound("Salesforce user '" + user + "' is inactive");
+  auto normalized = salesforce::NormalizeId(*found);
+  if (!normalized.ok()) return normalized.status();
+  return *normalized;
 }
 
 Result<std::unique_ptr<Transport>> MakeTransport(const GatewayOptions& gateway) {

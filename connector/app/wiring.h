@@ -26,6 +26,11 @@ Result<mapping::FieldMapping> LoadMapping(const Config& config, salesforce::Conn
 
 Result<std::unique_ptr<Transport>> MakeTransport(const GatewayOptions& options);
 
+// The 18-character Id of the active User named by `user` (a User Id or a username), looked up
+// with one SOQL query. kNotFound with a message naming `user` when there is no such active user.
+Result<std::string> ResolveSalesforceUser(salesforce::Connection& connection,
+                                          const std::string& user);
+
 // A QuiqTransport for `gateway` (type "quiq"); the secret comes from gateway.quiq.secret_env.
 Result<std::unique_ptr<Transport>> MakeQuiqTransport(const GatewayOptions& gateway);
 // For `sfnotify doctor`: both secrets are set and Quiq accepts the app token.

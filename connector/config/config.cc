@@ -112,6 +112,29 @@ void ReadSalesforce(Reader& r, const rapidjson::Value& root, SalesforceOptions* 
   r.String(*obj, p, "api_version", &sf->api_version, false);
   r.String(*obj, p, "event_channel", &sf->event_channel, false);
   r.Bool(*obj, p, "verify_tls", &sf->verify_tls);
+  auto replay = obj->FindMember("initial_replay");
+  if (r.ok() && replay != obj->MemberEnd()) {
+    if (replay->value.IsInt64() && replay->value.GetInt64() >= 0) {
+      sf->initial_replay = std::to_string(replay->value.GetInt64());
+    } else if (replay->value.IsString()) {
+      sf->initial_replay = replay->value.GetString();
+    } else {
+      r.Fail(p + ".initial_replay", "must be \"new\", \"all\" or a replay id");
+    }
+  }
+  if (r.ok()) {
+    const std::string& v = sf->initial_replay;
+    if (v == "new") {
+      sf->initial_replay_from = -1;
+    } else if (v == "all") {
+      sf->initial_replay_from = -2;
+    } else if (!v.empty() && v.size() <= 18 &&
+               v.find_first_not_of("0123456789") == std::string::npos) {
+      sf->initial_replay_from = std::stoll(v);
+    } else {
+      r.Fail(p + ".initial_replay", "'" + v + "' is not \"new\", \"all\" or a replay id");
+    }
+  }
   if (r.ok() && sf->login_url.rfind("http://", 0) != 0 && sf->login_url.rfind("https://", 0) != 0) {
     r.Fail(p + ".login_url", "must start with https:// (or http:// for a local emulator)");
   }
@@ -200,9 +223,41 @@ void ReadHttp(Reader& r, const rapidjson::Value& root, HttpOptions* http) {
     r.String(item, kp, "name", &key.name, true);
     r.String(item, kp, "key_env", &key.key_env, true);
     r.String(item, kp, "role", &key.role, false);
+    r.String(item, kp, "salesforce_user", &key.salesforce_user, false);
     if (r.ok()) r.OneOf(kp + ".role", key.role, {"admin", "sender", "read"});
+    if (r.ok() && key.role == "sender" && key.salesforce_user.empty()) {
+      // Before keys were bound to users a sender key could name anyone as requested_by.
+      r.Fail(
+          kp + ".salesforce_user",
+          "required for a sender key (the Salesforce User Id or username it sends as); a key "
+          "without a "
+          "user may only be \"role\": \"admin\" (acts for anyone, recorded as via key) or \"read\" "
+          "(see docs/configuration.md, API keys)");
+    }
+    if (r.ok() && key.role == "read" && !key.salesforce_user.empty()) {
+      r.Fail(kp + ".salesforce_user", "a read key sends nothing and takes no user");
+    }
     http->api_keys.push_back(std::move(key));
   }
+}
+
+void ReadIntake(Reader& r, const rapidjson::Value& root, IntakeConfig* intake) {
+  const auto* obj = r.Object(root, "", "intake", false);
+  if (!obj) return;
+  const std::string p = "intake";
+  double workers = intake->resolve_workers;
+  r.Number(*obj, p, "max_event_age_minutes", &intake->max_event_age_minutes);
+  r.Number(*obj, p, "chunk_wait_seconds", &intake->chunk_wait_seconds);
+  r.Number(*obj, p, "resolve_workers", &workers);
+  if (r.ok() && intake->max_event_age_minutes < 0) {
+    r.Fail(p + ".max_event_age_minutes", "must not be negative (0 = no limit)");
+  }
+  if (r.ok() && (intake->chunk_wait_seconds <= 0 || intake->chunk_wait_seconds > 86400)) {
+    r.Fail(p + ".chunk_wait_seconds", "must be above 0 and at most 86400");
+  }
+  if (r.ok() && (workers < 1 || workers > 64))
+    r.Fail(p + ".resolve_workers", "must be between 1 and 64");
+  intake->resolve_workers = static_cast<int>(workers);
 }
 
 void ReadHistory(Reader& r, const rapidjson::Value& root, HistoryConfig* history) {
@@ -262,6 +317,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   }
   if (r.ok()) r.String(root, "", "default_region", &config.default_region, false);
   if (r.ok()) ReadHttp(r, root, &config.http);
+  if (r.ok()) ReadIntake(r, root, &config.intake);
   if (r.ok()) ReadHistory(r, root, &config.history);
   if (r.ok()) ReadSync(r, root, &config.sync);
   if (r.ok()) r.String(root, "", "log_level", &config.log_level, false);

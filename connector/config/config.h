@@ -21,6 +21,12 @@ struct SalesforceOptions {
   std::string api_version = "62.0";                        // pinned REST/streaming version
   std::string event_channel = "/event/Outbound_Notification__e";
   bool verify_tls = true;                                  // off only for loopback tests
+  // Where the subscription starts when the store holds no replay id (first start, lost store):
+  // "new" = -1, events published from now on; "all" = -2, every event the org still retains
+  // (up to 72 h: old requests are sent unless intake.max_event_age_minutes stops them); or a
+  // replay id (events after it). A stored replay id always wins.
+  std::string initial_replay = "new";
+  int64_t initial_replay_from = -1;  // derived from initial_replay
 };
 
 // Quiq's notification API (gateway.type "quiq"; fields read from the same
@@ -61,12 +67,27 @@ struct ApiKey {
   std::string name;
   std::string key_env;           // env var holding the key
   std::string role = "sender";   // admin | sender | read
+  // Salesforce User Id or username the key acts as (resolved to an Id at start). Required for
+  // sender keys: they send only as this user. Optional for admin keys (the default requested_by).
+  std::string salesforce_user;
 };
 
 struct HttpOptions {
   std::string listen = "127.0.0.1:8080";
   std::string public_url;        // as the gateway calls us (for webhook signatures)
   std::vector<ApiKey> api_keys;
+};
+
+// Platform Event intake (docs/operations.md).
+struct IntakeConfig {
+  // An event older than this when it arrives (by its CreatedDate) is refused `expired`; 0 = no
+  // limit.
+  double max_event_age_minutes = 60;
+  // How long the chunks of one request (Chunk_Index__c/Chunk_Count__c) are awaited after the first
+  // one arrived; then the request is resolved with the chunks at hand and the gap is recorded.
+  double chunk_wait_seconds = 120;
+  int resolve_workers =
+      4;  // threads resolving notifications (Salesforce queries), none on the CometD thread
 };
 
 // The view history (docs/history.md).
@@ -94,6 +115,7 @@ struct Config {
   std::string mapping_file;      // required for mapping_source "file"; relative to the config file's folder
   std::string default_region = "US";
   HttpOptions http;
+  IntakeConfig intake;
   HistoryConfig history;
   SyncConfig sync;
   std::string log_level = "info";

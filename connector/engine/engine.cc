@@ -1,6 +1,8 @@
 #include "connector/engine/engine.h"
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "common/log.h"
 #include "common/time_util.h"
@@ -44,7 +46,26 @@ Preflight Engine::Summarize(const std::string& contact_point, const std::vector<
 
 Result<SubmitOutcome> Engine::ResolveAndSave(const std::string& notification_id,
                                              const NotificationRequest& request) {
-  std::lock_guard<std::mutex> lock(resolve_mu_);
+  {
+    std::unique_lock<std::mutex> lock(claims_mu_);
+    claims_cv_.wait(lock, [&] { return resolving_.count(notification_id) == 0; });
+    resolving_.insert(notification_id);
+  }
+  auto out = ResolveClaimed(notification_id, request);
+  ReleaseClaim(notification_id);
+  return out;
+}
+
+void Engine::ReleaseClaim(const std::string& notification_id) {
+  {
+    std::lock_guard<std::mutex> lock(claims_mu_);
+    resolving_.erase(notification_id);
+  }
+  claims_cv_.notify_all();
+}
+
+Result<SubmitOutcome> Engine::ResolveClaimed(const std::string& notification_id,
+                                             const NotificationRequest& request) {
   auto current = store_.GetNotification(notification_id);
   if (!current.ok()) return current.status();
   SubmitOutcome out;
@@ -114,29 +135,101 @@ void Engine::Start() {
   sender_.ReconcileAll();
   sender_.Start();
   if (task_writer_) task_writer_->Start();
-  recovery_ = std::thread([this] { RecoveryLoop(); });
+  for (int i = 0; i < std::max(1, options_.resolve_workers); ++i) {
+    resolvers_.emplace_back([this] { ResolverLoop(); });
+  }
 }
 
 void Engine::Stop() {
-  stopping_ = true;
-  if (recovery_.joinable()) recovery_.join();
+  {
+    std::lock_guard<std::mutex> lock(claims_mu_);
+    stopping_ = true;
+  }
+  wake_cv_.notify_all();
+  for (auto& t : resolvers_) t.join();
+  resolvers_.clear();
   sender_.Stop();
   if (task_writer_) task_writer_->Stop();
 }
 
-void Engine::RecoveryLoop() {
+void Engine::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(claims_mu_);
+    ++wakes_;
+  }
+  wake_cv_.notify_all();
+}
+
+void Engine::ResolverLoop() {
   while (!stopping_) {
-    for (const auto& n : store_.NotificationsInStatus(NotificationStatus::kReceived, 20)) {
-      if (stopping_) return;
-      auto r = ResolveAndSave(n.id, n.request);
-      if (!r.ok()) {
-        log::Warn("engine", "notification " + n.id + " still unresolved: " + r.status().message());
-        break;  // Salesforce is unhappy; wait before the next try
+    uint64_t seen_wakes;
+    {
+      std::lock_guard<std::mutex> lock(claims_mu_);
+      seen_wakes = wakes_;
+    }
+    // The oldest received notifications not being resolved and not backing off; ones in
+    // backoff are skipped, so one failing request never holds up the rest.
+    size_t skip;
+    {
+      std::lock_guard<std::mutex> lock(claims_mu_);
+      skip = resolving_.size() + retry_.size();
+    }
+    auto candidates = store_.NotificationsInStatus(NotificationStatus::kReceived, 20 + skip);
+    std::optional<NotificationRow> chosen;
+    int64_t now = timeutil::NowMillis();
+    int64_t next_retry = 0;
+    {
+      std::lock_guard<std::mutex> lock(claims_mu_);
+      if (candidates.size() < 20 + skip) {
+        // Every received notification is in the list: forget backoffs of those resolved elsewhere.
+        std::set<std::string> received;
+        for (const auto& n : candidates) received.insert(n.id);
+        for (auto it = retry_.begin(); it != retry_.end();) {
+          it = received.count(it->first) ? std::next(it) : retry_.erase(it);
+        }
+      }
+      for (auto& n : candidates) {
+        if (resolving_.count(n.id)) continue;
+        auto retry = retry_.find(n.id);
+        if (retry != retry_.end() && retry->second.next_ms > now) {
+          if (next_retry == 0 || retry->second.next_ms < next_retry)
+            next_retry = retry->second.next_ms;
+          continue;
+        }
+        resolving_.insert(n.id);
+        chosen = std::move(n);
+        break;
       }
     }
-    for (int waited = 0; waited < options_.recovery_interval_ms && !stopping_; waited += 50) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (chosen) {
+      auto r = ResolveClaimed(chosen->id, chosen->request);
+      {
+        std::lock_guard<std::mutex> lock(claims_mu_);
+        if (r.ok()) {
+          retry_.erase(chosen->id);
+        } else {
+          Retry& retry = retry_[chosen->id];
+          retry.failures++;
+          int64_t delay =
+              std::min<int64_t>(options_.retry_max_ms, 1000LL << std::min(retry.failures - 1, 16));
+          retry.next_ms = timeutil::NowMillis() + delay;
+        }
+      }
+      ReleaseClaim(chosen->id);
+      if (!r.ok()) {
+        log::Warn("engine",
+                  "notification " + chosen->id +
+                      " still unresolved (retried with backoff): " + r.status().message());
+      }
+      continue;
     }
+    // Nothing to do now: sleep until woken, the next retry is due, or the recovery interval passed.
+    int64_t wait_ms = options_.recovery_interval_ms;
+    if (next_retry > 0)
+      wait_ms = std::max<int64_t>(10, std::min<int64_t>(wait_ms, next_retry - now));
+    std::unique_lock<std::mutex> lock(claims_mu_);
+    wake_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                      [&] { return stopping_.load() || wakes_ != seen_wakes; });
   }
 }
 

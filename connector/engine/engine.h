@@ -4,11 +4,14 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/status.h"
 #include "connector/resolve/resolver.h"
@@ -42,7 +45,9 @@ struct SubmitOutcome {
 struct EngineOptions {
   SenderOptions sender;
   std::map<std::string, double> price_per_segment;  // by contact point
-  int recovery_interval_ms = 2000;                  // retry of unresolved notifications
+  int recovery_interval_ms = 2000;  // how often unresolved notifications are looked for
+  int resolve_workers = 4;          // threads resolving received notifications
+  int retry_max_ms = 60000;         // backoff cap of a notification that keeps failing
 };
 
 class Engine {
@@ -57,11 +62,15 @@ class Engine {
   // resolving returns an error but keeps the request: it is resolved later.
   Result<SubmitOutcome> Submit(const NotificationRequest& request, bool dry_run);
 
-  // Starts the sender, the Task writer and the recovery loop (resolving
-  // requests left unresolved by a crash or a Salesforce outage, reconciling
-  // sends whose outcome is unknown).
+  // Starts the sender, the Task writer and the resolver workers. The workers
+  // resolve every notification in `received` (taken in by event intake, or
+  // left unresolved by a crash or a Salesforce outage), several at a time but
+  // never one notification twice at once; a notification whose resolution
+  // fails is retried with its own backoff while the others go on.
   void Start();
   void Stop();
+  // Tells the resolver workers that a notification was taken in.
+  void Wake();
 
   // Where gateways post delivery status, e.g. https://sms.acme.com/v1/webhooks/twilio/status (before Start).
   void SetStatusCallbackBase(const std::string& url) { sender_.SetStatusCallbackBase(url); }
@@ -70,8 +79,12 @@ class Engine {
   Preflight Summarize(const std::string& contact_point, const std::vector<RecipientPlan>& plans) const;
 
  private:
+  // Waits until no other thread resolves `notification_id`, then resolves it.
   Result<SubmitOutcome> ResolveAndSave(const std::string& notification_id, const NotificationRequest& request);
-  void RecoveryLoop();
+  Result<SubmitOutcome> ResolveClaimed(const std::string& notification_id,
+                                       const NotificationRequest& request);
+  void ReleaseClaim(const std::string& notification_id);
+  void ResolverLoop();
 
   EngineOptions options_;
   Store& store_;
@@ -79,9 +92,19 @@ class Engine {
   Resolver& resolver_;
   TaskWriter* task_writer_;
   Sender sender_;
-  std::mutex resolve_mu_;  // one resolution at a time per process keeps API usage predictable
+  // Notifications being resolved now, and the backoff of those that failed.
+  struct Retry {
+    int failures = 0;
+    int64_t next_ms = 0;
+  };
+  std::mutex claims_mu_;
+  std::condition_variable claims_cv_;  // a claim was released
+  std::condition_variable wake_cv_;    // work may be waiting
+  uint64_t wakes_ = 0;
+  std::set<std::string> resolving_;
+  std::map<std::string, Retry> retry_;
   std::atomic<bool> stopping_{false};
-  std::thread recovery_;
+  std::vector<std::thread> resolvers_;
 };
 
 }  // namespace sfn::connector

@@ -161,24 +161,6 @@ http::Response StatusError(const Status& s, const std::string& field) {
 
 }  // namespace
 
-std::string MaskPhonesInText(const std::string& text) {
-  std::string out;
-  size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] == '+') {
-      size_t j = i + 1;
-      while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
-      if (j - i - 1 >= 7) {
-        out += MaskPhone(text.substr(i, j - i));
-        i = j;
-        continue;
-      }
-    }
-    out += text[i++];
-  }
-  return out;
-}
-
 HistoryApi::HistoryApi(HistoryApiOptions options, HistoryQuery& query, Authenticator authenticate)
     : options_(std::move(options)),
       query_(query),

@@ -21,6 +21,7 @@
 #include "connector/intake/api_server.h"
 #include "connector/history/history_query.h"
 #include "connector/compliance/phone.h"
+#include "connector/compliance/phone_mask.h"  // MaskPhonesInText for event details
 
 namespace sfn::connector {
 
@@ -51,9 +52,5 @@ class HistoryApi {
   PhoneNormalizer phones_;
   std::unique_ptr<WorkQueue> workers_;
 };
-
-// Replaces digits of phone-like runs ("+" then 7 or more digits) in free text
-// except their last 4, for event details shown to non-admin keys.
-std::string MaskPhonesInText(const std::string& text);
 
 }  // namespace sfn::connector

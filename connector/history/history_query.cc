@@ -139,22 +139,6 @@ const char* UsageGroupByName(UsageGroupBy g) {
   return "contact_point";
 }
 
-std::string MaskPhone(const std::string& phone) {
-  int digits = 0;
-  for (char c : phone) digits += std::isdigit(static_cast<unsigned char>(c)) ? 1 : 0;
-  std::string out;
-  int seen = 0;
-  for (char c : phone) {
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      ++seen;
-      out += seen > digits - 4 ? c : '*';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 struct HistoryQuery::Sql {
   std::string text;
   std::vector<std::string> params;  // bound as text; SQLite compares integers by affinity

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "connector/compliance/phone_mask.h"  // MaskPhone
 
 namespace SQLite {
 class Database;
@@ -166,8 +167,5 @@ class HistoryQuery {
   std::mutex mu_;
   std::unique_ptr<SQLite::Database> db_;
 };
-
-// "+1******4567": every digit but the last four replaced.
-std::string MaskPhone(const std::string& phone);
 
 }  // namespace sfn::connector

@@ -91,6 +91,13 @@ Result<PurgeCounts> Retention::PurgeOnce(int64_t now_ms) {
         tx.commit();
       }
     }
+    // Chunks of split requests joined long ago (kept so a redelivered chunk is a no-op).
+    if (db_->tableExists("event_chunks")) {
+      SQLite::Statement chunks(*db_,
+                               "DELETE FROM event_chunks WHERE joined = 1 AND received_ms < ?");
+      chunks.bind(1, cutoff);
+      chunks.exec();
+    }
   } catch (const std::exception& e) {
     return Status::IOError(std::string("retention: ") + e.what());
   }

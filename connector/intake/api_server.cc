@@ -9,6 +9,7 @@
 #include "common/json_writer.h"
 #include "common/json.h"
 #include "common/time_util.h"
+#include "connector/compliance/phone_mask.h"
 #include "salesforce/record_id.h"
 
 namespace sfn::connector {
@@ -58,7 +59,9 @@ http::Response ApiError(int status, const std::string& code, const std::string& 
   return w.Response(status);
 }
 
-Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max_record_ids, std::string* field) {
+Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max_record_ids,
+                                             std::string* field,
+                                             const std::string& default_requested_by) {
   auto fail = [&](const std::string& f, const std::string& message) {
     *field = f;
     return Status::InvalidArgument(message);
@@ -92,19 +95,24 @@ Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max
     *out = *v;
     return true;
   };
-  if (!text("request_id", true, 64, &r.request_id) || !text("contact_point", true, 80, &r.contact_point) ||
-      !text("requested_by", true, 18, &r.requested_by) || !text("message", false, 10000, &r.message) ||
-      !text("template", false, 80, &r.template_name) || !text("campaign_id", false, 18, &r.campaign_id)) {
+  if (!text("request_id", true, 64, &r.request_id) ||
+      !text("contact_point", true, 80, &r.contact_point) ||
+      !text("requested_by", default_requested_by.empty(), 18, &r.requested_by) ||
+      !text("message", false, 10000, &r.message) ||
+      !text("template", false, 80, &r.template_name) ||
+      !text("campaign_id", false, 18, &r.campaign_id)) {
     return type_error;
   }
   if (r.message.empty() && r.template_name.empty()) {
     return fail("message", "either 'message' or 'template' is required");
   }
-  auto user = salesforce::NormalizeId(r.requested_by);
-  if (!user.ok() || salesforce::KeyPrefix(*user) != "005") {
-    return fail("requested_by", "'requested_by' must be a Salesforce User Id (005...)");
+  if (!r.requested_by.empty()) {
+    auto user = salesforce::NormalizeId(r.requested_by);
+    if (!user.ok() || salesforce::KeyPrefix(*user) != "005") {
+      return fail("requested_by", "'requested_by' must be a Salesforce User Id (005...)");
+    }
+    r.requested_by = *user;
   }
-  r.requested_by = *user;
   if (!r.campaign_id.empty()) {
     auto campaign = salesforce::NormalizeId(r.campaign_id);
     if (!campaign.ok() || salesforce::KeyPrefix(*campaign) != "701") {
@@ -162,14 +170,20 @@ void ApiServer::Stop() {
 std::string ApiServer::base_url() const { return server_ ? server_->base_url() : ""; }
 
 std::optional<ApiRole> ApiServer::Authenticate(const http::Request& request) const {
+  const ApiKeyEntry* key = FindKey(request);
+  if (!key) return std::nullopt;
+  return key->role;
+}
+
+const ApiKeyEntry* ApiServer::FindKey(const http::Request& request) const {
   std::string presented = request.headers.Get("X-API-Key");
   std::string auth = request.headers.Get("Authorization");
   if (presented.empty() && auth.rfind("Bearer ", 0) == 0) presented = auth.substr(7);
-  if (presented.empty()) return std::nullopt;
+  if (presented.empty()) return nullptr;
   for (const auto& key : options_.keys) {
-    if (!key.key.empty() && crypto::ConstantTimeEquals(presented, key.key)) return key.role;
+    if (!key.key.empty() && crypto::ConstantTimeEquals(presented, key.key)) return &key;
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 void ApiServer::Handle(http::Request&& request, http::Responder responder) {
@@ -189,7 +203,8 @@ void ApiServer::Handle(http::Request&& request, http::Responder responder) {
     responder.Send(ApiError(404, "not_found", "no such endpoint: " + path));
     return;
   }
-  auto role = Authenticate(request);
+  const ApiKeyEntry* key = FindKey(request);
+  auto role = key ? std::optional<ApiRole>(key->role) : std::nullopt;
   if (!role) {
     responder.Send(ApiError(401, "unauthenticated", "a valid API key is required (Authorization: Bearer <key>)"));
     return;
@@ -204,7 +219,7 @@ void ApiServer::Handle(http::Request&& request, http::Responder responder) {
       return;
     }
     auto req = std::make_shared<http::Request>(std::move(request));
-    workers_->Post([this, req, responder] { PostNotification(*req, responder); });
+    workers_->Post([this, req, key, responder] { PostNotification(*req, *key, responder); });
     return;
   }
   const std::string by_request = "/v1/notifications/by-request/";
@@ -214,29 +229,50 @@ void ApiServer::Handle(http::Request&& request, http::Responder responder) {
       responder.Send(ApiError(404, "not_found", "no notification for that request id", "request_id"));
       return;
     }
-    GetNotification(*id, responder);
+    GetNotification(*id, *role != ApiRole::kAdmin, responder);
     return;
   }
   const std::string prefix = "/v1/notifications/";
   if (path.rfind(prefix, 0) == 0 && request.method == "GET") {
-    GetNotification(form::Decode(path.substr(prefix.size())), responder);
+    GetNotification(form::Decode(path.substr(prefix.size())), *role != ApiRole::kAdmin, responder);
     return;
   }
   responder.Send(ApiError(404, "not_found", "no such endpoint: " + path));
 }
 
-void ApiServer::PostNotification(const http::Request& request, http::Responder responder) {
+void ApiServer::PostNotification(const http::Request& request, const ApiKeyEntry& key,
+                                 http::Responder responder) {
   bool dry_run = false;
   for (const auto& [name, value] : form::Parse(request.query)) {
     if (name == "dry_run") dry_run = value == "true" || value == "1";
   }
   std::string field;
-  auto parsed = ParseSendRequest(request.body, options_.max_record_ids, &field);
+  auto parsed =
+      ParseSendRequest(request.body, options_.max_record_ids, &field, key.salesforce_user);
   if (!parsed.ok()) {
     responder.Send(ApiError(400, "invalid_request", parsed.status().message(), field));
     return;
   }
-  auto outcome = engine_.Submit(parsed.value(), dry_run);
+  NotificationRequest& send = parsed.value();
+  if (key.role == ApiRole::kSender && !send.requested_by.empty() &&
+      send.requested_by != key.salesforce_user) {
+    responder.Send(
+        ApiError(403, "forbidden",
+                 "API key '" + key.name + "' sends only as Salesforce user " + key.salesforce_user +
+                     "; 'requested_by' names another user (only an admin key may act for others)",
+                 "requested_by"));
+    return;
+  }
+  if (send.requested_by.empty()) send.requested_by = key.salesforce_user;
+  if (send.requested_by.empty()) {
+    responder.Send(
+        ApiError(400, "invalid_request",
+                 "'requested_by' is required: API key '" + key.name + "' has no salesforce_user",
+                 "requested_by"));
+    return;
+  }
+  send.api_key = key.name;
+  auto outcome = engine_.Submit(send, dry_run);
   if (!outcome.ok()) {
     const Status& s = outcome.status();
     if (s.code() == StatusCode::kConflict) {
@@ -274,7 +310,8 @@ void ApiServer::PostNotification(const http::Request& request, http::Responder r
   responder.Send(w.Response(status));
 }
 
-void ApiServer::GetNotification(const std::string& id, http::Responder responder) {
+void ApiServer::GetNotification(const std::string& id, bool mask_phones,
+                                http::Responder responder) {
   auto n = engine_.store().GetNotification(id);
   if (!n.ok()) {
     responder.Send(ApiError(404, "not_found", n.status().message(), "id"));
@@ -296,8 +333,10 @@ void ApiServer::GetNotification(const std::string& id, http::Responder responder
   w.Str(timeutil::FormatRfc3339Millis(n->created_ms));
   if (!n->refusal_reason.empty()) {
     w.Key("refusal_reason");
-    w.Str(n->refusal_reason);
+    w.Str(mask_phones ? MaskPhonesInText(n->refusal_reason) : n->refusal_reason);
   }
+  w.Key("phones_masked");
+  w.Bool(mask_phones);
   std::map<std::string, int> by_state;
   w.Key("recipients");
   w.StartArray();
@@ -309,7 +348,7 @@ void ApiServer::GetNotification(const std::string& id, http::Responder responder
     w.Key("object");
     w.Str(r.plan.object_type);
     w.Key("phone");
-    w.Str(r.plan.phone_e164);
+    w.Str(mask_phones ? MaskPhone(r.plan.phone_e164) : r.plan.phone_e164);
     w.Key("state");
     w.String(RecipientStateName(r.state));
     w.Key("reason");

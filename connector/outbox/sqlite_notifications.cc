@@ -33,7 +33,18 @@ CREATE INDEX IF NOT EXISTS notifications_created ON notifications(created_ms DES
 )sql";
 
 Result<IntakeResult> SqliteStore::Intake(const NotificationRequest& request) {
-  return Write<IntakeResult>([&]() -> Result<IntakeResult> {
+  return Write<IntakeResult>([&]() { return IntakeLocked(request, ""); });
+}
+
+Result<IntakeResult> SqliteStore::IntakeRefused(const NotificationRequest& request,
+                                                const std::string& reason) {
+  return Write<IntakeResult>([&]() { return IntakeLocked(request, reason); });
+}
+
+Result<IntakeResult> SqliteStore::IntakeLocked(const NotificationRequest& request,
+                                               const std::string& refusal,
+                                               const std::vector<HistoryEntry>& notes) {
+  {
     std::string fingerprint = RequestFingerprint(request);
     SQLite::Statement find(db_, "SELECT id, fingerprint FROM notifications WHERE request_id = ?");
     find.bind(1, request.request_id);
@@ -65,11 +76,22 @@ Result<IntakeResult> SqliteStore::Intake(const NotificationRequest& request) {
     insert.bind(12, now);
     insert.bind(13, now);
     insert.exec();
-    InsertHistory(
-        {0, id, 0, now, "intake", "received",
-         "source=" + request.source + " records=" + std::to_string(request.record_ids.size())});
+    std::string detail =
+        "source=" + request.source + " records=" + std::to_string(request.record_ids.size());
+    if (!request.api_key.empty()) detail += " via key " + request.api_key;
+    InsertHistory({0, id, 0, now, "intake", "received", detail});
+    for (const auto& note : notes)
+      InsertHistory({0, id, 0, now, note.kind, note.state, note.detail});
+    if (!refusal.empty()) {
+      SQLite::Statement refuse(
+          db_, "UPDATE notifications SET status='refused', refusal_reason=? WHERE id=?");
+      refuse.bind(1, refusal);
+      refuse.bind(2, id);
+      refuse.exec();
+      InsertHistory({0, id, 0, now, "refused", "refused", refusal});
+    }
     return IntakeResult{id, true};
-  });
+  }
 }
 
 Status SqliteStore::Refuse(const std::string& notification_id, const std::string& reason) {

@@ -22,6 +22,7 @@ extern const char* const kEarlyStatusesSchema;    // early_statuses
 extern const char* const kOptOutSyncSchema;       // opt_out_sync
 extern const char* const kInboundMessagesSchema;  // inbound_messages
 extern const char* const kSuppressionsSchema;     // suppressions
+extern const char* const kEventChunksSchema;      // event_chunks
 
 NotificationStatus ParseNotificationStatus(const std::string& s);
 std::string JoinIds(const std::vector<std::string>& ids);
@@ -41,6 +42,14 @@ class SqliteStore final : public Store {
   void AddColumnIfMissing(const std::string& table, const std::string& column,
                           const std::string& type);
   Result<IntakeResult> Intake(const NotificationRequest& request) override;
+  Result<IntakeResult> IntakeRefused(const NotificationRequest& request,
+                                     const std::string& reason) override;
+  Result<ChunkIntakeResult> AddChunk(const NotificationRequest& chunk,
+                                     int64_t received_ms) override;
+  std::vector<std::string> ChunkedRequestsDue(int64_t first_before_ms) override;
+  Result<std::optional<IntakeResult>> JoinChunks(
+      const std::string& request_id,
+      const std::function<std::string(const JoinedRequest&)>& refusal_for) override;
   Status Refuse(const std::string& notification_id, const std::string& reason) override;
   Status SaveRecipients(const std::string& notification_id,
                         const std::vector<RecipientPlan>& plans) override;
@@ -101,6 +110,10 @@ class SqliteStore final : public Store {
       "record_ids, "
       "campaign_id, replay_id, status, refusal_reason, created_ms, updated_ms FROM notifications";
   static NotificationRow ReadNotification(SQLite::Statement& q);
+  // Intake inside a transaction; `notes` (kind, state, detail) are history rows written after
+  // the intake row of a new notification; a non-empty `refusal` refuses it in the same transaction.
+  Result<IntakeResult> IntakeLocked(const NotificationRequest& request, const std::string& refusal,
+                                    const std::vector<HistoryEntry>& notes = {});
   // Runs fn inside BEGIN IMMEDIATE ... COMMIT under the mutex; rolls back on error.
   template <typename T, typename Fn>
   Result<T> Write(Fn&& fn) {

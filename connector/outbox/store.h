@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,25 @@ struct NotificationRequest {
   std::vector<std::string> record_ids;  // 18-char Lead/Contact ids
   std::string campaign_id;
   int64_t replay_id = 0;      // for events
+  // Not part of the fingerprint nor stored with the notification:
+  int chunk_index =
+      0;  // events: Chunk_Index__c (1-based) of a request split over events; 0 = whole
+  int chunk_count = 0;           // events: Chunk_Count__c; 0 or 1 = not split
+  int64_t event_created_ms = 0;  // events: CreatedDate as Salesforce sent it
+  std::string api_key;  // api: name of the key that sent it (recorded in the intake history row)
+};
+
+// One chunk of a split request as held until its siblings arrived.
+struct ChunkIntakeResult {
+  bool duplicate = false;  // this chunk was already taken (a redelivered event); nothing changed
+  bool late = false;  // its request was already joined without it; the caller decides what to do
+  int chunks_present = 0;  // chunks of the request now held (incl. this one)
+};
+
+struct JoinedRequest {
+  NotificationRequest request;      // record ids of every chunk held, in chunk order
+  std::vector<int> missing;         // chunk indexes that never arrived
+  int64_t oldest_event_age_ms = 0;  // max over chunks of (received - CreatedDate)
 };
 
 // Canonical fingerprint of a request's content: same request id with another
@@ -173,6 +193,22 @@ class Store {
   // Records a request. Same request id + same fingerprint: returns the existing
   // notification with created=false. Same id, other content: kConflict.
   virtual Result<IntakeResult> Intake(const NotificationRequest& request) = 0;
+  // Intake and refusal in one transaction (e.g. an expired event): never resolved, never sent.
+  virtual Result<IntakeResult> IntakeRefused(const NotificationRequest& request,
+                                             const std::string& reason) = 0;
+
+  // Chunks of split requests (request.chunk_count > 1), held durably until joined.
+  virtual Result<ChunkIntakeResult> AddChunk(const NotificationRequest& chunk,
+                                             int64_t received_ms) = 0;
+  // Request ids whose chunks are all held, or whose first chunk arrived before `first_before_ms`.
+  virtual std::vector<std::string> ChunkedRequestsDue(int64_t first_before_ms) = 0;
+  // Joins the chunks held for `request_id` into one notification and takes it in (Intake), in one
+  // transaction: the chunks are marked joined, the history records which chunks were joined and
+  // which are missing. `refusal_for` (called inside the transaction; must not use the store)
+  // returns a refusal reason ("" = none), e.g. for expired events. nullopt when nothing is held.
+  virtual Result<std::optional<IntakeResult>> JoinChunks(
+      const std::string& request_id,
+      const std::function<std::string(const JoinedRequest&)>& refusal_for) = 0;
   virtual Status Refuse(const std::string& notification_id, const std::string& reason) = 0;
   // Stores the resolved recipients (once; a second call is a no-op) and moves
   // the notification to sending.

@@ -12,6 +12,7 @@
 #include "common/time_util.h"
 #include "common/twilio_signature.h"
 #include "connector/compliance/keywords.h"
+#include "connector/compliance/phone_mask.h"
 
 namespace sfn::connector {
 
@@ -27,6 +28,10 @@ http::Response TwiML() {
 std::string Mask(const std::string& phone, bool full) {
   if (full || phone.size() <= 4) return phone;
   return std::string(phone.size() - 4, '*') + phone.substr(phone.size() - 4);
+}
+// Handsets type numbers into replies ("call me on 415 555 0123"): masked like the sender's.
+std::string MaskText(const std::string& text, bool full) {
+  return full ? text : MaskPhonesInText(text);
 }
 }  // namespace
 
@@ -286,7 +291,7 @@ void TwilioWebhooks::ListConversations(const http::Request& request, http::Respo
     w.Key("record_id");
     w.String(latest.record_id.c_str());
     w.Key("body");
-    w.String(latest.body.c_str());
+    w.String(MaskText(latest.body, full).c_str());
     w.Key("received_at");
     w.String(timeutil::FormatRfc3339Millis(latest.at_ms).c_str());
     w.Key("messages");
@@ -298,7 +303,7 @@ void TwilioWebhooks::ListConversations(const http::Request& request, http::Respo
       w.Key("message_sid");
       w.String(m.sid.c_str());
       w.Key("body");
-      w.String(m.body.c_str());
+      w.String(MaskText(m.body, full).c_str());
       w.Key("received_at");
       w.String(timeutil::FormatRfc3339Millis(m.at_ms).c_str());
       w.EndObject();

@@ -163,7 +163,8 @@ sfn::Status EventBus::status() const {
   return impl_->status;
 }
 
-StoredEvent EventBus::Publish(const std::string& channel, const std::string& payload_json) {
+StoredEvent EventBus::Publish(const std::string& channel, const std::string& payload_json,
+                              int64_t created_ms) {
   std::lock_guard<std::mutex> publish_lock(impl_->publish_mu);
   StoredEvent e;
   std::vector<std::function<void(const StoredEvent&)>> listeners;
@@ -174,7 +175,7 @@ StoredEvent EventBus::Publish(const std::string& channel, const std::string& pay
     impl_->last_replay_id = e.replay_id;
     e.event_uuid = NewEventUuid();
     e.schema = SchemaIdForChannel(channel);
-    e.created_ms = sfn::timeutil::NowMillis();
+    e.created_ms = created_ms > 0 ? created_ms : sfn::timeutil::NowMillis();
     e.payload_json = WithCreatedDate(payload_json, e.created_ms);
     int64_t cutoff = impl_->Cutoff();
     impl_->PruneMemory(cutoff);

@@ -48,8 +48,10 @@ class EventBus {
   // the event's fields (already validated against the schema by the caller,
   // with CreatedById and CreatedDate set; CreatedDate is added when absent).
   // Returns the stored event. Publishes are serialised, so listeners see
-  // events in replay-id order.
-  StoredEvent Publish(const std::string& channel, const std::string& payload_json);
+  // events in replay-id order. created_ms > 0 backdates the event (emulator
+  // hook: an event published while no subscriber ran); 0 = now.
+  StoredEvent Publish(const std::string& channel, const std::string& payload_json,
+                      int64_t created_ms = 0);
 
   // Events on `channel` still within retention with replay id > after_replay_id
   // (after = -2: all retained; after = -1: none), oldest first, at most `limit`.

@@ -2,6 +2,7 @@
 
 #include "common/form.h"
 #include "common/json.h"
+#include "common/time_util.h"
 
 namespace sfemu {
 
@@ -188,9 +189,18 @@ Response EmulatorHooks::Publish(const sfn::http::Request& r) {
   }
   if (!doc.HasMember("payload") || !doc["payload"].IsObject())
     return Bad("payload", "payload: required JSON object");
+  // Optional: when the event was published (RFC 3339), for events retained from before a
+  // subscriber started; Salesforce itself always stamps the publish time.
+  int64_t created_ms = 0;
+  if (auto created = sfn::json::GetString(doc, "created_date")) {
+    auto t = sfn::timeutil::ParseRfc3339(*created);
+    if (!t.ok() || *t > sfn::timeutil::NowMillis())
+      return Bad("created_date", "created_date: must be an RFC 3339 time, not in the future");
+    created_ms = *t;
+  }
   StoredEvent event;
   ApiError err;
-  if (!t_.rest.Publish(channel.substr(7), doc["payload"], user_id, &event, &err)) {
+  if (!t_.rest.Publish(channel.substr(7), doc["payload"], user_id, &event, &err, created_ms)) {
     rapidjson::Document out(rapidjson::kObjectType);
     auto& a = out.GetAllocator();
     out.AddMember("error", sfn::json::Str(err.message, a), a);

@@ -667,7 +667,7 @@ bool OrgStore::Txn::Delete(const ObjectDef* object, std::string_view id, const s
 std::optional<std::string> OrgStore::Txn::BuildEventPayload(const ObjectDef& event,
                                                             const rapidjson::Value& fields,
                                                             const std::string& user_id,
-                                                            ApiError* error) {
+                                                            ApiError* error, int64_t created_ms) {
   Record r;
   r.type = event.name;
   if (!store_->ApplyFields(event, fields, /*creating=*/true, WriteMode::kApi, &r, error))
@@ -675,7 +675,9 @@ std::optional<std::string> OrgStore::Txn::BuildEventPayload(const ObjectDef& eve
   rapidjson::Document doc(rapidjson::kObjectType);
   auto& a = doc.GetAllocator();
   doc.AddMember("CreatedDate",
-                sfn::json::Str(sfn::timeutil::FormatRfc3339Millis(sfn::timeutil::NowMillis()), a),
+                sfn::json::Str(sfn::timeutil::FormatRfc3339Millis(
+                                   created_ms > 0 ? created_ms : sfn::timeutil::NowMillis()),
+                               a),
                 a);
   doc.AddMember("CreatedById", sfn::json::Str(user_id, a), a);
   for (const auto& f : event.fields) {

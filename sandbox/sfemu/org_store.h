@@ -90,10 +90,12 @@ class OrgStore : public DataSource {
                 ApiError* error);
 
     // Validates a platform event's fields and returns its payload JSON (with
-    // CreatedById and CreatedDate set) without storing anything.
+    // CreatedById and CreatedDate set; CreatedDate = created_ms, or now when 0)
+    // without storing anything.
     std::optional<std::string> BuildEventPayload(const ObjectDef& event,
                                                  const rapidjson::Value& fields,
-                                                 const std::string& user_id, ApiError* error);
+                                                 const std::string& user_id, ApiError* error,
+                                                 int64_t created_ms = 0);
     // A new id with `prefix` (used for platform event SaveResults and cursors).
     std::string NewId(const std::string& prefix);
 

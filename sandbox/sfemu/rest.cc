@@ -428,10 +428,11 @@ struct RestApi::Impl {
   }
 
   bool PublishIn(OrgStore::Txn& txn, const ObjectDef& object, const rapidjson::Value& fields,
-                 const std::string& user_id, StoredEvent* out, ApiError* error) {
-    auto payload = txn.BuildEventPayload(object, fields, user_id, error);
+                 const std::string& user_id, StoredEvent* out, ApiError* error,
+                 int64_t created_ms = 0) {
+    auto payload = txn.BuildEventPayload(object, fields, user_id, error, created_ms);
     if (!payload) return false;
-    *out = bus.Publish("/event/" + object.name, *payload);
+    *out = bus.Publish("/event/" + object.name, *payload, created_ms);
     return true;
   }
 
@@ -862,7 +863,8 @@ sfn::http::Response RestApi::Handle(const sfn::http::Request& request, const std
 }
 
 bool RestApi::Publish(const std::string& object, const rapidjson::Value& fields,
-                      const std::string& user_id, StoredEvent* out, ApiError* error) {
+                      const std::string& user_id, StoredEvent* out, ApiError* error,
+                      int64_t created_ms) {
   auto txn = impl_->store.Begin();
   const ObjectDef* def = txn.FindObject(object);
   if (!def || !def->platform_event) {
@@ -873,7 +875,7 @@ bool RestApi::Publish(const std::string& object, const rapidjson::Value& fields,
     *error = ApiError{400, "JSON_PARSER_ERROR", "payload must be a JSON object", {}};
     return false;
   }
-  return impl_->PublishIn(txn, *def, fields, user_id, out, error);
+  return impl_->PublishIn(txn, *def, fields, user_id, out, error, created_ms);
 }
 
 }  // namespace sfemu

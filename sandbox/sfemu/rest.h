@@ -37,8 +37,10 @@ class RestApi {
 
   // Validates `fields` against the platform event `object` and publishes it as
   // `user_id` (REST publish and the /__emulator/publish hook share this).
+  // created_ms > 0 backdates the event (hook only: as if published then).
   bool Publish(const std::string& object, const rapidjson::Value& fields,
-               const std::string& user_id, StoredEvent* out, ApiError* error);
+               const std::string& user_id, StoredEvent* out, ApiError* error,
+               int64_t created_ms = 0);
 
  private:
   struct Impl;

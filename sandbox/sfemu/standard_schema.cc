@@ -270,6 +270,9 @@ ObjectDef OutboundNotification() {
   b.Text("Campaign_Id__c", "Campaign Id", 18);
   b.Text("Template__c", "Template", 80);
   b.Add("Message__c", "Message", FieldType::kTextArea, 10000);
+  // A request split over several events: one Request_Id__c, chunk i (1-based) of n.
+  b.Add("Chunk_Index__c", "Chunk Index", FieldType::kDouble);
+  b.Add("Chunk_Count__c", "Chunk Count", FieldType::kDouble);
   b.ReadOnly(b.Ref("CreatedById", "Created By ID", {"User"}, "CreatedBy"));
   b.ReadOnly(b.Add("CreatedDate", "Created Date", FieldType::kDateTime));
   return b.Build();

@@ -290,6 +290,13 @@ TEST_CASE("phone masking keeps the last four digits", "[history]") {
   CHECK(MaskPhone("") == "");
   CHECK(MaskPhone("123") == "123");
   CHECK(MaskPhonesInText("STOP from +14155551234 at 5") == "STOP from +*******1234 at 5");
+  // Numbers typed into replies, in national formats too; dates, times and short numbers stay.
+  CHECK(MaskPhonesInText("call (415) 555-0123 or 415.555.0124") ==
+        "call (***) ***-0123 or ***.***.0124");
+  CHECK(MaskPhonesInText("+44 20 7946 0958, ok?") == "+** ** **** 0958, ok?");
+  CHECK(MaskPhonesInText("until=2026-12-04T19:00:00.000Z") == "until=2026-12-04T19:00:00.000Z");
+  CHECK(MaskPhonesInText("2026-12-04 19:30, order 12345, room 7") ==
+        "2026-12-04 19:30, order 12345, room 7");
 }
 
 TEST_CASE("usage sums messages, segments, billable units and cost per group", "[history][usage]") {

@@ -343,6 +343,8 @@ test('Outbound_Notification__e: high volume, publish after commit, the contract 
     Campaign_Id__c: ['Text', 18],
     Template__c: ['Text', 80],
     Message__c: ['LongTextArea', 10000],
+    Chunk_Index__c: ['Number'],
+    Chunk_Count__c: ['Number'],
   }, 'Outbound_Notification__e');
 });
 

@@ -13,9 +13,13 @@ export function buildOutboundEvents({ contactPoint, recordIds = [], campaignId, 
     base,
     events: chunks.map((ids, i) => {
       const event = {
-        Request_Id__c: chunks.length === 1 ? base : `${base}-${i + 1}`,
+        Request_Id__c: base,
         Contact_Point__c: contactPoint,
       };
+      if (chunks.length > 1) {
+        event.Chunk_Index__c = i + 1;
+        event.Chunk_Count__c = chunks.length;
+      }
       if (ids.length > 0) event.Record_Ids__c = ids.join(',');
       if (campaignId) event.Campaign_Id__c = campaignId;
       if (templateName) event.Template__c = templateName;

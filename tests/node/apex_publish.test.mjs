@@ -29,7 +29,9 @@ const readXml = (relative) =>
 
 test('the Apex service still encodes events the way this test builds them', () => {
   // If one of these lines changes, change buildOutboundEvents below with it.
-  assert.match(SERVICE, /String requestId = chunks\.size\(\) == 1 \? base : base \+ '-' \+ \(i \+ 1\);/);
+  assert.match(SERVICE, /String requestId = base;/);
+  assert.match(SERVICE, /Chunk_Index__c = chunks\.size\(\) == 1 \? null : i \+ 1,/);
+  assert.match(SERVICE, /Chunk_Count__c = chunks\.size\(\) == 1 \? null : chunks\.size\(\),/);
   assert.match(SERVICE, /Record_Ids__c = ids\.isEmpty\(\) \? null : String\.join\(ids, ','\)/);
   assert.match(SERVICE, /current\.add\(String\.valueOf\(recordId\)\); \/\/ Id always renders as 18 characters/);
   assert.match(SERVICE, /Contact_Point__c = p\.contactPoint\.DeveloperName/);
@@ -104,13 +106,13 @@ test("sfemu's Outbound_Notification__e has the fields, types and lengths apex/ d
   const byName = Object.fromEntries(described.fields.map((f) => [f.name, f]));
   const dir = path.join(DEFAULT, 'objects/Outbound_Notification__e/fields');
   const declared = fs.readdirSync(dir);
-  assert.equal(declared.length, 6);
+  assert.equal(declared.length, 8);
   for (const file of declared) {
     const { CustomField: field } = await readXml(`objects/Outbound_Notification__e/fields/${file}`);
     const emulated = byName[field.fullName];
     assert.ok(emulated, `sfemu lacks ${field.fullName}`);
     assert.equal(emulated.type, SF_TYPE[field.type], `${field.fullName} type`);
-    assert.equal(emulated.length, Number(field.length), `${field.fullName} length`);
+    if (field.length !== undefined) assert.equal(emulated.length, Number(field.length), `${field.fullName} length`);
   }
   const custom = described.fields.filter((f) => f.name.endsWith('__c')).map((f) => f.name).sort();
   assert.deepEqual(custom, declared.map((f) => f.replace('.field-meta.xml', '')).sort());
@@ -148,6 +150,9 @@ async function publish(event) {
   return result;
 }
 
+// Events are keyed by Request_Id__c, and chunks of a split request by `${Request_Id__c}#${Chunk_Index__c}`.
+const eventKey = (payload) => (payload.Chunk_Index__c ? `${payload.Request_Id__c}#${payload.Chunk_Index__c}` : payload.Request_Id__c);
+
 async function readEvents(requestIds) {
   // Replay -2 returns every retained event; collect until all expected request ids arrived.
   const wanted = new Set(requestIds);
@@ -157,7 +162,7 @@ async function readEvents(requestIds) {
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`events not delivered: ${[...wanted].filter((r) => !received.has(r))}`)), 15000);
       const subscription = client.subscribe(CHANNEL, (message) => {
-        const id = message.payload.Request_Id__c;
+        const id = eventKey(message.payload);
         if (wanted.has(id)) received.set(id, message);
         if (received.size === wanted.size) {
           clearTimeout(timer);
@@ -217,13 +222,14 @@ test('a list-view send of 4,500 records is split into full events that sfemu acc
   assert.equal(perEvent, 2000);
   const recordIds = Array.from({ length: 4500 }, (_, i) => makeId(i % 2 ? '003' : '00Q', 100000 + i));
   const { base, events } = buildOutboundEvents({ contactPoint: 'Main', recordIds, message: 'Store closes at 6pm today.' }, perEvent);
-  assert.deepEqual(events.map((e) => e.Request_Id__c), [`${base}-1`, `${base}-2`, `${base}-3`]);
+  assert.deepEqual(events.map((e) => e.Request_Id__c), [base, base, base]);
+  assert.deepEqual(events.map((e) => [e.Chunk_Index__c, e.Chunk_Count__c]), [[1, 3], [2, 3], [3, 3]]);
   assert.equal(events[0].Record_Ids__c.length, 2000 * 19 - 1);
   assert.ok(!events[0].Record_Ids__c.includes(' '));
   for (const event of events) await publish(event);
 
-  const delivered = await readEvents(events.map((e) => e.Request_Id__c));
-  const rejoined = events.flatMap((e) => delivered.get(e.Request_Id__c).payload.Record_Ids__c.split(','));
+  const delivered = await readEvents(events.map(eventKey));
+  const rejoined = events.flatMap((e) => delivered.get(eventKey(e)).payload.Record_Ids__c.split(','));
   assert.deepEqual(rejoined, recordIds);
 });
 

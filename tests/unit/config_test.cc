@@ -159,3 +159,76 @@ TEST_CASE(
   CHECK(with(R"({"task_delivery_field": 7})").status().message() ==
         "cfg.json: sync.task_delivery_field: must be a string");
 }
+
+namespace {
+// kMinimal with `salesforce_extra` inside "salesforce" and `top_extra` at the top level.
+std::string WithExtras(const std::string& salesforce_extra, const std::string& top_extra) {
+  return R"({
+  "salesforce": {)" +
+         salesforce_extra + R"("login_url": "https://login.salesforce.com", "client_id": "abc",
+                 "username": "int@example.com", "private_key_file": "key.pem"},
+  "contact_points": [{"name": "main", "sender": "+15005550006"}],
+  )" + top_extra +
+         R"("mapping_file": "mapping.json"
+})";
+}
+}  // namespace
+
+TEST_CASE("intake options: first start from new events only, max event age and chunk wait",
+          "[config]") {
+  auto defaults = ParseConfig(kMinimal, "cfg.json");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->salesforce.initial_replay == "new");
+  CHECK(defaults->salesforce.initial_replay_from == -1);
+  CHECK(defaults->intake.max_event_age_minutes == 60);
+  CHECK(defaults->intake.chunk_wait_seconds == 120);
+
+  auto all = ParseConfig(WithExtras(R"("initial_replay": "all", )", ""), "cfg.json");
+  REQUIRE(all.ok());
+  CHECK(all->salesforce.initial_replay_from == -2);
+  auto numeric = ParseConfig(WithExtras(R"("initial_replay": 4711, )", ""), "cfg.json");
+  REQUIRE(numeric.ok());
+  CHECK(numeric->salesforce.initial_replay_from == 4711);
+  auto text = ParseConfig(WithExtras(R"("initial_replay": "4712", )", ""), "cfg.json");
+  REQUIRE(text.ok());
+  CHECK(text->salesforce.initial_replay_from == 4712);
+  auto bad = ParseConfig(WithExtras(R"("initial_replay": "oldest", )", ""), "cfg.json");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message() ==
+        "cfg.json: salesforce.initial_replay: 'oldest' is not \"new\", \"all\" or a replay id");
+
+  auto intake = ParseConfig(
+      WithExtras("", R"("intake": {"max_event_age_minutes": 0, "chunk_wait_seconds": 5},)"),
+      "cfg.json");
+  REQUIRE(intake.ok());
+  CHECK(intake->intake.max_event_age_minutes == 0);
+  CHECK(intake->intake.chunk_wait_seconds == 5);
+  auto negative =
+      ParseConfig(WithExtras("", R"("intake": {"chunk_wait_seconds": 0},)"), "cfg.json");
+  REQUIRE_FALSE(negative.ok());
+  CHECK(negative.status().message().find("intake.chunk_wait_seconds") != std::string::npos);
+}
+
+TEST_CASE("api keys: a sender key without a salesforce_user is refused with the migration",
+          "[config]") {
+  auto unbound = ParseConfig(
+      WithExtras("",
+                 R"("http": {"api_keys": [{"name": "crm", "key_env": "K", "role": "sender"}]},)"),
+      "cfg.json");
+  REQUIRE_FALSE(unbound.ok());
+  CHECK(unbound.status().message().rfind(
+            "cfg.json: http.api_keys[0].salesforce_user: required for a sender key", 0) == 0);
+  CHECK(unbound.status().message().find("\"admin\"") != std::string::npos);
+  CHECK(unbound.status().message().find("\"read\"") != std::string::npos);
+  // The default role is sender, so an old key without role and user is refused the same way.
+  auto old_style = ParseConfig(
+      WithExtras("", R"("http": {"api_keys": [{"name": "crm", "key_env": "K"}]},)"), "cfg.json");
+  REQUIRE_FALSE(old_style.ok());
+
+  auto bound = ParseConfig(WithExtras("", R"("http": {"api_keys": [
+      {"name": "crm", "key_env": "K", "role": "sender", "salesforce_user": "rep@acme.com"},
+      {"name": "ops", "key_env": "A", "role": "admin"}, {"name": "view", "key_env": "R", "role": "read"}]},)"),
+                           "cfg.json");
+  REQUIRE(bound.ok());
+  CHECK(bound->http.api_keys[0].salesforce_user == "rep@acme.com");
+}
