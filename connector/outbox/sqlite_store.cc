@@ -86,6 +86,7 @@ SqliteStore::SqliteStore(const SqliteStoreOptions& options)
   db_.exec(kOptOutSyncSchema);
   db_.exec(kInboundMessagesSchema);
   db_.exec(kSuppressionsSchema);
+  db_.exec(kWebhookInboxSchema);
   reader_.setBusyTimeout(options.busy_timeout_ms);
   // Columns added after the first release (older stores lack them).
   AddColumnIfMissing("recipients", "task_status_dirty", "INTEGER NOT NULL DEFAULT 0");

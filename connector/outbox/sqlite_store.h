@@ -22,6 +22,7 @@ extern const char* const kEarlyStatusesSchema;    // early_statuses
 extern const char* const kOptOutSyncSchema;       // opt_out_sync
 extern const char* const kInboundMessagesSchema;  // inbound_messages
 extern const char* const kSuppressionsSchema;     // suppressions
+extern const char* const kWebhookInboxSchema;     // webhook_inbox
 
 NotificationStatus ParseNotificationStatus(const std::string& s);
 std::string JoinIds(const std::vector<std::string>& ids);
@@ -88,6 +89,12 @@ class SqliteStore final : public Store {
   bool InboundSeen(const std::string& sid) override;
   Status MarkResponded(int64_t recipient_id, const std::string& detail) override;
   std::vector<Conversation> Conversations(size_t limit, int64_t before_id) override;
+  Result<bool> EnqueueWebhook(const WebhookItem& item) override;
+  std::vector<WebhookItem> DueWebhooks(int64_t now_ms, size_t limit) override;
+  Status SetWebhookProgress(int64_t id, const std::string& progress) override;
+  Status RetryWebhook(int64_t id, int64_t next_attempt_ms, const std::string& error) override;
+  Status FinishWebhook(int64_t id, const std::string& outcome) override;
+  int64_t PendingWebhooks() override;
   std::vector<TaskStatusUpdate> TaskStatusUpdates(size_t limit) override;
   Status MarkTaskStatusSynced(const std::vector<TaskStatusUpdate>& updates) override;
   Status CompleteIfFinished(const std::string& notification_id) override;

@@ -8,6 +8,7 @@
 
 #include "common/json.h"
 #include "common/time_util.h"
+#include "common/utf8.h"
 #include "salesforce/record_id.h"
 
 namespace sfemu {
@@ -76,7 +77,7 @@ bool IsSystemField(std::string_view name) {
 }
 
 std::string Shorten(const std::string& s) {
-  return s.size() > 40 ? s.substr(0, 40) + "..." : s;
+  return s.size() > 40 ? sfn::utf8::TruncateBytes(s, 40) + "..." : s;
 }
 
 const std::string* StringField(const Record& r, std::string_view name) {
