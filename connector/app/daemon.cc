@@ -200,12 +200,16 @@ int RunDaemon(const Config& config) {
                                         config.default_region};
   auto history = HistoryService::Create(history_options, api);
   if (!history.ok()) return Fail("cannot open the view history: " + history.status().message());
-  api.SetMetricsSource([&connection, &history] {
+  api.SetMetricsSource([&connection, &history, &store] {
     auto usage = connection.usage();
     std::string out = "# HELP sfnotify_salesforce_api_usage Daily API requests used, as Salesforce reports.\n"
                       "# TYPE sfnotify_salesforce_api_usage gauge\n";
     out += "sfnotify_salesforce_api_usage{kind=\"used\"} " + std::to_string(usage.used) + "\n";
     out += "sfnotify_salesforce_api_usage{kind=\"max\"} " + std::to_string(usage.max) + "\n";
+    out +=
+        "# HELP sfnotify_webhook_inbox_pending Verified webhooks received and not yet processed.\n"
+        "# TYPE sfnotify_webhook_inbox_pending gauge\n";
+    out += "sfnotify_webhook_inbox_pending " + std::to_string((*store)->PendingWebhooks()) + "\n";
     out += (*history)->Metrics();
     return out;
   });

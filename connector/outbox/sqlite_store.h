@@ -70,6 +70,9 @@ class SqliteStore final : public Store {
   // Records one gateway status event for a known recipient; forward-only.
   bool ApplyStatusLocked(int64_t id, const std::string& nid, int rank, RecipientState state,
                          int error_code, const std::string& raw_status, int64_t now);
+  Status ApplyGatewayStatuses(const std::vector<GatewayStatus>& statuses) override;
+  bool ApplyGatewayStatusLocked(const std::string& sid, RecipientState state, int error_code,
+                                const std::string& raw_status);
   Result<RecipientRow> RecipientBySid(const std::string& sid) override;
   std::optional<RecipientRow> LatestSentTo(const std::string& phone,
                                            const std::string& contact_point) override;
@@ -93,7 +96,7 @@ class SqliteStore final : public Store {
   std::vector<WebhookItem> DueWebhooks(int64_t now_ms, size_t limit) override;
   Status SetWebhookProgress(int64_t id, const std::string& progress) override;
   Status RetryWebhook(int64_t id, int64_t next_attempt_ms, const std::string& error) override;
-  Status FinishWebhook(int64_t id, const std::string& outcome) override;
+  Status FinishWebhooks(const std::vector<std::pair<int64_t, std::string>>& outcomes) override;
   int64_t PendingWebhooks() override;
   std::vector<TaskStatusUpdate> TaskStatusUpdates(size_t limit) override;
   Status MarkTaskStatusSynced(const std::vector<TaskStatusUpdate>& updates) override;

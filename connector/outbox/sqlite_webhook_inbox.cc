@@ -94,19 +94,23 @@ Status SqliteStore::RetryWebhook(int64_t id, int64_t next_attempt_ms, const std:
   });
 }
 
-Status SqliteStore::FinishWebhook(int64_t id, const std::string& outcome) {
+Status SqliteStore::FinishWebhooks(const std::vector<std::pair<int64_t, std::string>>& outcomes) {
+  if (outcomes.empty()) return Status::Ok();
   return WriteStatus([&]() {
     int64_t now = timeutil::NowMillis();
-    SQLite::Statement u(db_, "UPDATE webhook_inbox SET state=?, finished_ms=? WHERE id=?");
-    u.bind(1, outcome == "done" ? "done" : "refused");
-    u.bind(2, now);
-    u.bind(3, id);
-    u.exec();
-    if (outcome != "done") {
-      SQLite::Statement e(db_, "UPDATE webhook_inbox SET last_error=? WHERE id=?");
-      e.bind(1, outcome);
-      e.bind(2, id);
-      e.exec();
+    SQLite::Statement u(
+        db_,
+        "UPDATE webhook_inbox SET state=?, finished_ms=?, last_error=CASE WHEN ?='' "
+        "THEN last_error ELSE ? END WHERE id=?");
+    for (const auto& [id, outcome] : outcomes) {
+      bool done = outcome == "done";
+      u.reset();
+      u.bind(1, done ? "done" : "refused");
+      u.bind(2, now);
+      u.bind(3, done ? "" : outcome);
+      u.bind(4, done ? "" : outcome);
+      u.bind(5, id);
+      u.exec();
     }
     // Finished items only serve deduplication; after a week they go, a few at a time.
     SQLite::Statement prune(

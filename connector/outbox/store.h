@@ -225,6 +225,14 @@ class Store {
   // Applies a gateway status (forward only). Returns false when it changed nothing.
   virtual Result<bool> ApplyGatewayStatus(const std::string& sid, RecipientState state, int error_code,
                                           const std::string& raw_status) = 0;
+  // The same for several callbacks, in order, in one transaction (one fsync for a burst).
+  struct GatewayStatus {
+    std::string sid;
+    RecipientState state = RecipientState::kAccepted;
+    int error_code = 0;
+    std::string raw_status;
+  };
+  virtual Status ApplyGatewayStatuses(const std::vector<GatewayStatus>& statuses) = 0;
   virtual Result<RecipientRow> RecipientBySid(const std::string& sid) = 0;
   // Latest recipient sent to `phone` from `contact_point` (for replies).
   virtual std::optional<RecipientRow> LatestSentTo(const std::string& phone_e164, const std::string& contact_point) = 0;
@@ -265,13 +273,14 @@ class Store {
   // Webhook inbox. EnqueueWebhook returns false when (source, key) is already in the inbox (a
   // redelivered webhook). DueWebhooks lists unfinished items due now, oldest first (one worker
   // processes them, so nothing is leased: an item a crash interrupted is simply due again). An
-  // item ends with FinishWebhook ("done", or why it was refused for good) or goes back with
+  // item ends with FinishWebhooks ("done", or why it was refused for good) or goes back with
   // RetryWebhook. Finished items are kept a week for deduplication, then purged.
   virtual Result<bool> EnqueueWebhook(const WebhookItem& item) = 0;
   virtual std::vector<WebhookItem> DueWebhooks(int64_t now_ms, size_t limit) = 0;
   virtual Status SetWebhookProgress(int64_t id, const std::string& progress) = 0;
   virtual Status RetryWebhook(int64_t id, int64_t next_attempt_ms, const std::string& error) = 0;
-  virtual Status FinishWebhook(int64_t id, const std::string& outcome) = 0;
+  // Finishes several in one transaction (id, outcome) — one fsync for a pass of the worker.
+  virtual Status FinishWebhooks(const std::vector<std::pair<int64_t, std::string>>& outcomes) = 0;
   // Items not finished yet (for metrics and tests).
   virtual int64_t PendingWebhooks() = 0;
 

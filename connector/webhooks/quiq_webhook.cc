@@ -295,7 +295,8 @@ ReplySink MakeReplyTaskSink(salesforce::Connection& connection,
     std::string subject = om && !om->reply_task_subject.source().empty()
                               ? om->reply_task_subject.Render(lookup)
                               : "SMS reply: " + reply.text;
-    subject = utf8::TruncateBytes(subject, 255);  // Task.Subject holds 255 bytes
+    // Task.Subject holds 255 characters; a cut never splits one.
+    subject = utf8::TruncateChars(subject, 255);
     rapidjson::Document task(rapidjson::kObjectType);
     auto& a = task.GetAllocator();
     task.AddMember("WhoId", json::Str(row.plan.record_id, a), a);

@@ -65,7 +65,9 @@ TwilioWebhooks::TwilioWebhooks(TwilioWebhookOptions options, Store& store, ApiSe
       classifier_(options_.compliance) {
   while (!options_.public_url.empty() && options_.public_url.back() == '/')
     options_.public_url.pop_back();
-  inbox_.Register(kStatusSource, [this](const WebhookItem& item) { return ProcessStatus(item); });
+  inbox_.RegisterBatch(kStatusSource, [this](const std::vector<WebhookItem>& items) {
+    return ProcessStatuses(items);
+  });
   inbox_.Register(kInboundSource, [this](const WebhookItem& item) { return ProcessInbound(item); });
 }
 
@@ -155,17 +157,21 @@ void TwilioWebhooks::AcceptInbound(const http::Request& request, const form::Par
   responder.Send(TwiML());  // a copy (same MessageSid) gets the same answer and nothing more
 }
 
-Status TwilioWebhooks::ProcessStatus(const WebhookItem& item) {
-  form::Params params = form::Parse(item.payload);
-  std::string sid = form::Get(params, "MessageSid");
-  std::string raw = form::Get(params, "MessageStatus");
-  auto state = StateForGatewayStatus(raw);
-  if (sid.empty() || !state) return Status::InvalidArgument("no MessageSid or MessageStatus");
-  int error_code = std::atoi(form::Get(params, "ErrorCode").c_str());
-  // Not one of ours yet (or ever): ApplyGatewayStatus keeps it for when the SID is recorded.
-  auto applied = store_.ApplyGatewayStatus(sid, *state, error_code, raw);
-  if (!applied.ok() && applied.status().code() != StatusCode::kNotFound) return applied.status();
-  return Status::Ok();
+Status TwilioWebhooks::ProcessStatuses(const std::vector<WebhookItem>& items) {
+  std::vector<Store::GatewayStatus> statuses;
+  for (const auto& item : items) {
+    form::Params params = form::Parse(item.payload);
+    Store::GatewayStatus s;
+    s.sid = form::Get(params, "MessageSid");
+    s.raw_status = form::Get(params, "MessageStatus");
+    auto state = StateForGatewayStatus(s.raw_status);
+    if (s.sid.empty() || !state) continue;  // checked before it was accepted; never applicable
+    s.state = *state;
+    s.error_code = std::atoi(form::Get(params, "ErrorCode").c_str());
+    statuses.push_back(std::move(s));
+  }
+  // One transaction for the burst. A SID not recorded yet (or never ours) is kept for when it is.
+  return store_.ApplyGatewayStatuses(statuses);
 }
 
 Status TwilioWebhooks::ProcessInbound(const WebhookItem& item) {

@@ -102,7 +102,7 @@ class TwilioWebhooks {
                      http::Responder& responder);
   void ListConversations(const http::Request& request, http::Responder& responder);
   // Inbox processors.
-  Status ProcessStatus(const WebhookItem& item);
+  Status ProcessStatuses(const std::vector<WebhookItem>& items);
   Status ProcessInbound(const WebhookItem& item);
   // The one confirmation of an opt-out; `done` holds the item's finished steps.
   Status ConfirmOptOut(const WebhookItem& item, const InboundMessage& message,

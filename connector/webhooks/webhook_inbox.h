@@ -22,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/status.h"
 #include "connector/outbox/store.h"
@@ -36,6 +37,10 @@ struct WebhookInboxOptions {
 };
 
 using WebhookProcessor = std::function<Status(const WebhookItem& item)>;
+// Processes a run of consecutive items of one source at once (e.g. a burst of status callbacks in
+// one transaction): Ok finishes them all, an error retries them all; items that can never work are
+// the processor's to skip.
+using WebhookBatchProcessor = std::function<Status(const std::vector<WebhookItem>& items)>;
 
 class WebhookInbox {
  public:
@@ -43,21 +48,25 @@ class WebhookInbox {
   ~WebhookInbox();
   // Before Start().
   void Register(const std::string& source, WebhookProcessor processor);
+  void RegisterBatch(const std::string& source, WebhookBatchProcessor processor);
   // Commits a verified webhook. true: new; false: a copy of one already received (answer as for
   // the first); an error: the store failed (answer 503, nothing was kept).
   Result<bool> Accept(const std::string& source, const std::string& key,
                       const std::string& payload);
   void Start();
   void Stop();  // lets the item being processed finish
-  // Processes the items due now; returns how many finished. Used by the worker and by tests.
+  // Processes the items due now; returns how many finished (the batch size when it read a full
+  // batch, so the worker goes on at once).
   int RunOnce();
 
  private:
   void Loop();
+  void Retry(const WebhookItem& item, const Status& error);
 
   WebhookInboxOptions options_;
   Store& store_;
   std::map<std::string, WebhookProcessor> processors_;
+  std::map<std::string, WebhookBatchProcessor> batch_processors_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool woken_ = false;

@@ -461,7 +461,10 @@ bool OrgStore::ApplyFields(const ObjectDef& object, const rapidjson::Value& fiel
         } else {
           return parse_error("String");
         }
-        if (f->length > 0 && s.size() > static_cast<size_t>(f->length)) {
+        // Salesforce measures text fields in characters, not bytes.
+        size_t chars = 0;
+        for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
+        if (f->length > 0 && chars > static_cast<size_t>(f->length)) {
           return fail(400, "STRING_TOO_LONG",
                       f->label + ": data value too large: " + Shorten(s) +
                           " (max length=" + std::to_string(f->length) + ")",
