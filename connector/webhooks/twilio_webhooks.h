@@ -37,7 +37,6 @@
 #include <vector>
 
 #include "common/form.h"
-#include "common/work_queue.h"
 #include "connector/compliance/keywords.h"
 #include "connector/compliance/phone.h"
 #include "connector/config/config.h"
