@@ -372,3 +372,31 @@ TEST_CASE("a long reply in a multi-byte script gives a reply Task subject cut on
     CHECK(std::string(t["Description"].GetString()) == text);
   }
 }
+
+TEST_CASE(
+    "an opt-out confirmation whose outcome was lost is looked up at the gateway, never sent twice",
+    "[e2e][sync][inbox][keywords]") {
+  Stack stack(FastRetries());
+  stack.RouteInboundToConnector();
+  auto ids = stack.CreateConsentingLeads("Lost", {"+12125550671", "+12125550672"});
+  Send(stack, "lost-1", ids);
+  // The gateway takes the first confirmation but its answer is lost (504 after the message was
+  // stored); the second one fails with a 503 before anything is stored.
+  REQUIRE(stack.gateway
+              ->Send("POST", "/__emulator/faults",
+                     R"({"fault":"timeout_after_accept","count":1,"hold_ms":300})")
+              .status == 200);
+  auto first = Text(stack, "+12125550671", "please stop texting me");
+  CHECK(first["webhook_status"].GetInt() == 200);
+  REQUIRE(stack.WaitInboxDrained());
+  REQUIRE(stack.gateway->Send("POST", "/__emulator/faults", R"({"fault":"http_503","count":1})")
+              .status == 200);
+  auto second = Text(stack, "+12125550672", "remove me");
+  CHECK(second["webhook_status"].GetInt() == 200);
+  REQUIRE(stack.WaitInboxDrained());
+  INFO(stack.ConnectorLog());
+  CHECK(MessagesTo(stack, "+12125550671", kConfirmation) == 1);
+  CHECK(MessagesTo(stack, "+12125550672", kConfirmation) == 1);
+  // The lost answer really happened: the first attempt was retried through a lookup.
+  CHECK(stack.ConnectorLog().find("opt-out confirmation outcome unknown") != std::string::npos);
+}
