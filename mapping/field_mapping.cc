@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "common/utf8.h"
 #include "mapping/raw_mapping.h"
 
 namespace sfn::mapping {
@@ -47,15 +48,7 @@ bool IsApiName(std::string_view name, bool allow_path) {
 
 // Cuts UTF-8 text to at most `max_chars` code points.
 std::string Truncate(std::string text, size_t max_chars) {
-  size_t chars = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
-    if (chars++ == max_chars) {
-      text.resize(i);
-      break;
-    }
-  }
-  return text;
+  return utf8::TruncateChars(text, max_chars);
 }
 
 std::string Trim(std::string_view s) {

@@ -4,6 +4,7 @@
 
 #include "common/json.h"
 #include "common/log.h"
+#include "common/utf8.h"
 #include "salesforce/api_error.h"
 
 namespace sfn::salesforce {
@@ -24,7 +25,7 @@ bool IsAmbiguous(const ApiError& e) {
 ApiError ErrorFrom(const http::Response& response) {
   auto errors = ParseApiErrors(response.status, response.body);
   if (!errors.empty()) return errors.front();
-  std::string snippet = response.body.substr(0, 200);
+  std::string snippet = utf8::TruncateBytes(response.body, 200);
   return ApiError{response.status, "http_" + std::to_string(response.status), snippet, {}};
 }
 

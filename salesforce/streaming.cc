@@ -1,6 +1,7 @@
 #include "salesforce/streaming.h"
 
 #include "common/log.h"
+#include "common/utf8.h"
 
 namespace sfn::salesforce {
 
@@ -153,7 +154,7 @@ Result<std::vector<bayeux::Message>> StreamingClient::Post(const std::string& bo
   if (response->status == 401) return Status::Unauthenticated("CometD answered HTTP 401");
   if (response->status != 200) {
     return Status::Unavailable("CometD answered HTTP " + std::to_string(response->status) + ": " +
-                               response->body.substr(0, 200));
+                               utf8::TruncateBytes(response->body, 200));
   }
   return bayeux::Parse(response->body);
 }

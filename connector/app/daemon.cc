@@ -8,17 +8,19 @@
 #include "common/signals.h"
 #include "common/time_util.h"
 #include "connector/intake/api_server.h"
+#include "connector/app/wiring.h"
 #include "connector/engine/engine.h"
-#include "connector/intake/event_intake.h"
-#include "connector/webhooks/quiq_webhook.h"
 #include "connector/history/history_service.h"
+#include "connector/intake/api_server.h"
+#include "connector/intake/event_intake.h"
 #include "connector/resolve/salesforce_resolver.h"
+#include "connector/webhooks/quiq_webhook.h"
+#include "connector/webhooks/twilio_webhooks.h"
+#include "connector/webhooks/webhook_inbox.h"
+#include "connector/writeback/opt_out_writer.h"
 #include "connector/writeback/salesforce_task_sink.h"
 #include "connector/writeback/task_status_writer.h"
 #include "connector/writeback/task_writer.h"
-#include "connector/webhooks/twilio_webhooks.h"
-#include "connector/writeback/opt_out_writer.h"
-#include "connector/app/wiring.h"
 #include "mapping/field_mapping.h"
 #include "salesforce/connection.h"
 #include "salesforce/oauth.h"
@@ -43,6 +45,50 @@ bool ParseListen(const std::string& listen, std::string* host, int* port) {
   if (*end != '\0' || p < 0 || p > 65535) return false;
   *port = static_cast<int>(p);
   return !host->empty();
+}
+
+// Opt-out confirmations go straight through the gateway transport: the number is suppressed by
+// then, so the sender (which checks suppressions) must not be the way.
+ConfirmationChannel ConfirmationsThrough(Transport& transport) {
+  auto convert = [](const SendOutcome& o) {
+    ConfirmationResult r;
+    r.sid = o.sid;
+    r.error = o.error_message.empty() && o.error_code ? "error " + std::to_string(o.error_code)
+                                                      : o.error_message;
+    switch (o.kind) {
+      case SendOutcome::Kind::kAccepted:
+        r.kind = ConfirmationResult::Kind::kSent;
+        break;
+      case SendOutcome::Kind::kRejected:
+        r.kind = ConfirmationResult::Kind::kRefused;
+        break;
+      case SendOutcome::Kind::kRetryLater:
+        r.kind = ConfirmationResult::Kind::kRetry;
+        break;
+      case SendOutcome::Kind::kUnknown:
+        r.kind = ConfirmationResult::Kind::kUnknown;
+        break;
+    }
+    return r;
+  };
+  auto message = [](const std::string& to, const std::string& from, const std::string& body) {
+    OutboundMessage m;
+    m.to = to;
+    m.from = from;
+    m.body = body;
+    m.key = "opt-out-confirmation";
+    return m;
+  };
+  ConfirmationChannel channel;
+  channel.send = [&transport, convert, message](const std::string& to, const std::string& from,
+                                                const std::string& body) {
+    return convert(transport.Send(message(to, from, body)));
+  };
+  channel.find = [&transport, convert, message](const std::string& to, const std::string& from,
+                                                const std::string& body, int64_t since_ms) {
+    return convert(transport.Reconcile(message(to, from, body), since_ms));
+  };
+  return channel;
 }
 
 }  // namespace
@@ -116,6 +162,11 @@ int RunDaemon(const Config& config) {
     api_options.keys.push_back({key.name, *secret, role, user_id});
   }
   ApiServer api(api_options, engine);
+  // Verified webhooks are committed here and answered at once; its worker does the rest.
+  WebhookInboxOptions inbox_options;
+  inbox_options.retry_initial_ms = config.webhooks.retry_initial_ms;
+  inbox_options.retry_max_ms = config.webhooks.retry_max_ms;
+  WebhookInbox inbox(inbox_options, **store);
   std::unique_ptr<QuiqWebhook> quiq_webhook;
   if (quiq) {
     auto secret = ReadSecretEnv(config.gateway.quiq.webhook_secret_env, "gateway.webhook_secret_env");
@@ -124,7 +175,8 @@ int RunDaemon(const Config& config) {
     webhook_options.secret = *secret;
     webhook_options.store_path = config.store_path;
     for (const auto& cp : config.contact_points) webhook_options.contact_point_by_quiq_id[cp.quiq_contact_point] = cp.name;
-    auto webhook = QuiqWebhook::Create(webhook_options, **store, MakeReplyTaskSink(connection, *field_mapping));
+    auto webhook = QuiqWebhook::Create(webhook_options, **store, inbox,
+                                       MakeReplyTaskSink(connection, *field_mapping));
     if (!webhook.ok()) return Fail(webhook.status().message());
     quiq_webhook = std::move(webhook.value());
     api.AddRoutes([&quiq_webhook](http::Request& request, http::Responder& responder) {
@@ -145,8 +197,10 @@ int RunDaemon(const Config& config) {
       auto number = sender_numbers.Normalize(cp.sender);
       webhook_options.contact_points_by_sender[number.ok() ? number->e164 : cp.sender].push_back(cp.name);
     }
-    twilio_webhooks = std::make_unique<TwilioWebhooks>(webhook_options, **store, api,
-                                                       MakeReplyTaskSink(connection, *field_mapping));
+    webhook_options.compliance = config.compliance;
+    twilio_webhooks = std::make_unique<TwilioWebhooks>(
+        webhook_options, **store, api, inbox, MakeReplyTaskSink(connection, *field_mapping),
+        ConfirmationsThrough(*transport));
     api.AddRoutes([&twilio_webhooks](http::Request& request, http::Responder& responder) {
       return twilio_webhooks->Handle(request, responder);
     });
@@ -158,12 +212,16 @@ int RunDaemon(const Config& config) {
                                         config.default_region};
   auto history = HistoryService::Create(history_options, api);
   if (!history.ok()) return Fail("cannot open the view history: " + history.status().message());
-  api.SetMetricsSource([&connection, &history] {
+  api.SetMetricsSource([&connection, &history, &store] {
     auto usage = connection.usage();
     std::string out = "# HELP sfnotify_salesforce_api_usage Daily API requests used, as Salesforce reports.\n"
                       "# TYPE sfnotify_salesforce_api_usage gauge\n";
     out += "sfnotify_salesforce_api_usage{kind=\"used\"} " + std::to_string(usage.used) + "\n";
     out += "sfnotify_salesforce_api_usage{kind=\"max\"} " + std::to_string(usage.max) + "\n";
+    out +=
+        "# HELP sfnotify_webhook_inbox_pending Verified webhooks received and not yet processed.\n"
+        "# TYPE sfnotify_webhook_inbox_pending gauge\n";
+    out += "sfnotify_webhook_inbox_pending " + std::to_string((*store)->PendingWebhooks()) + "\n";
     out += (*history)->Metrics();
     return out;
   });
@@ -176,6 +234,7 @@ int RunDaemon(const Config& config) {
   engine.SetStatusCallbackBase(public_url + "/v1/webhooks/twilio/status");
   if (twilio_webhooks) twilio_webhooks->SetPublicUrl(public_url);
   engine.Start();
+  inbox.Start();  // also processes what a previous run left in the inbox
   opt_out_writer.Start();
   if (!config.sync.task_delivery_field.empty()) task_status_writer.Start();
 
@@ -230,6 +289,7 @@ int RunDaemon(const Config& config) {
   streaming.Stop();
   event_intake.Stop();
   api.Stop();
+  inbox.Stop();
   engine.Stop();
   opt_out_writer.Stop();
   task_status_writer.Stop();

@@ -14,6 +14,7 @@
 #include "common/form.h"
 #include "common/http_client.h"
 #include "common/json.h"
+#include "common/utf8.h"
 
 namespace sfn::connector {
 
@@ -172,9 +173,10 @@ int RunDemo(const std::string& bin_dir) {
     std::string id = Field(r, "record_id");
     std::string state = Field(r, "state");
     if (state != "suppressed" && state != "failed") ++sent;
-    std::printf("   %-20s %-9s %-14s %-12s %-18s %-34s %s\n", names[id].substr(0, 20).c_str(),
-                Field(r, "object").c_str(), Mask(Field(r, "phone")).c_str(), state.c_str(),
-                Field(r, "reason").c_str(), Field(r, "gateway_sid").c_str(), Field(r, "task_id").c_str());
+    std::printf("   %-20s %-9s %-14s %-12s %-18s %-34s %s\n",
+                utf8::TruncateChars(names[id], 20).c_str(), Field(r, "object").c_str(),
+                Mask(Field(r, "phone")).c_str(), state.c_str(), Field(r, "reason").c_str(),
+                Field(r, "gateway_sid").c_str(), Field(r, "task_id").c_str());
   }
   auto messages = GetJson(demo.smsemu_url, "/__emulator/messages");
   auto tasks = GetJson(demo.sfemu_url, "/__emulator/records?type=Task");

@@ -1,5 +1,6 @@
 #include "connector/config/config.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -290,6 +291,45 @@ void ReadSync(Reader& r, const rapidjson::Value& root, SyncConfig* sync) {
   sync->task_status_interval_ms = static_cast<int>(interval);
 }
 
+void ReadCompliance(Reader& r, const rapidjson::Value& root, ComplianceConfig* c) {
+  const auto* obj = r.Object(root, "", "compliance", false);
+  if (!obj) return;
+  const std::string p = "compliance";
+  r.StringList(*obj, p, "opt_out_keywords", &c->opt_out_keywords);
+  r.StringList(*obj, p, "opt_out_phrases", &c->opt_out_phrases);
+  r.StringList(*obj, p, "gateway_opt_out_keywords", &c->gateway_opt_out_keywords);
+  r.String(*obj, p, "opt_out_confirmation", &c->opt_out_confirmation, false);
+  auto words = [&](const char* name, const std::vector<std::string>& list) {
+    for (size_t i = 0; i < list.size() && r.ok(); ++i) {
+      bool any = false;
+      for (unsigned char ch : list[i]) any |= std::isalnum(ch) || ch >= 0x80;
+      if (!any) r.Fail(p + "." + name + "[" + std::to_string(i) + "]", "must contain a word");
+    }
+  };
+  words("opt_out_keywords", c->opt_out_keywords);
+  words("opt_out_phrases", c->opt_out_phrases);
+  words("gateway_opt_out_keywords", c->gateway_opt_out_keywords);
+  if (r.ok() && c->opt_out_keywords.empty())
+    r.Fail(p + ".opt_out_keywords", "must name at least one keyword (STOP)");
+  if (r.ok() && c->opt_out_confirmation.size() > 320)
+    r.Fail(p + ".opt_out_confirmation", "must be at most 320 bytes (two SMS segments)");
+}
+
+void ReadWebhooks(Reader& r, const rapidjson::Value& root, WebhooksConfig* w) {
+  const auto* obj = r.Object(root, "", "webhooks", false);
+  if (!obj) return;
+  const std::string p = "webhooks";
+  double initial = w->retry_initial_ms, max = w->retry_max_ms;
+  r.Number(*obj, p, "retry_initial_ms", &initial);
+  r.Number(*obj, p, "retry_max_ms", &max);
+  if (r.ok() && (initial < 10 || initial > 3600000))
+    r.Fail(p + ".retry_initial_ms", "must be between 10 and 3600000");
+  if (r.ok() && (max < initial || max > 86400000))
+    r.Fail(p + ".retry_max_ms", "must be between retry_initial_ms and 86400000");
+  w->retry_initial_ms = static_cast<int>(initial);
+  w->retry_max_ms = static_cast<int>(max);
+}
+
 }  // namespace
 
 Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
@@ -320,6 +360,8 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   if (r.ok()) ReadIntake(r, root, &config.intake);
   if (r.ok()) ReadHistory(r, root, &config.history);
   if (r.ok()) ReadSync(r, root, &config.sync);
+  if (r.ok()) ReadCompliance(r, root, &config.compliance);
+  if (r.ok()) ReadWebhooks(r, root, &config.webhooks);
   if (r.ok()) r.String(root, "", "log_level", &config.log_level, false);
   if (r.ok()) r.OneOf("log_level", config.log_level, {"debug", "info", "warn", "error"});
   if (!r.ok()) return r.status();

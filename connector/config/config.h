@@ -105,6 +105,45 @@ struct SyncConfig {
   int task_status_interval_ms = 1000;  // how often changed delivery states are collected and written
 };
 
+// Inbound keywords and opt-out confirmations (docs/configuration.md, "compliance"). Matching
+// ignores case, spacing and punctuation ("Opt-Out!" is "opt out", "don’t" is "dont").
+struct ComplianceConfig {
+  // A message that is, as a whole, one of these is an opt-out (FCC 24-18 words, Twilio's and
+  // Telnyx's defaults, and the two-word requests people type).
+  std::vector<std::string> opt_out_keywords = {
+      "STOP",        "STOPALL",        "STOP ALL",   "UNSUBSCRIBE", "CANCEL",
+      "END",         "QUIT",           "REVOKE",     "OPT OUT",     "OPTOUT",
+      "STOP PLEASE", "PLEASE STOP",    "STOP IT",    "STOP NOW",    "REMOVE",
+      "REMOVE ME",   "UNSUBSCRIBE ME", "OPT ME OUT", "NO MORE",     "LEAVE ME ALONE"};
+  // A message containing one of these as whole words is an opt-out too: under the FCC's
+  // revocation rule (April 2025) any reasonable request to stop counts, so "please stop texting
+  // me" or "can you remove me from this list" stop, while "stop the delivery on Tuesday" is a
+  // reply.
+  std::vector<std::string> opt_out_phrases = {
+      "stop texting",   "stop text me",   "stop messaging",    "stop sending",  "stop contacting",
+      "stop calling",   "stop the texts", "stop the messages", "remove me",     "take me off",
+      "opt me out",     "unsubscribe me", "do not text",       "dont text",     "do not message",
+      "dont message",   "do not contact", "dont contact",      "no more texts", "no more messages",
+      "leave me alone", "quit texting",   "quit messaging",    "wrong number"};
+  // The opt-outs a Twilio gateway answers itself (its default opt-out handling): the connector
+  // sends no confirmation for them, nor for an inbound message the gateway marked OptOutType=STOP.
+  // [] when the gateway's opt-out handling is off, so the connector confirms every opt-out.
+  std::vector<std::string> gateway_opt_out_keywords = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL",
+                                                       "END",  "QUIT",    "REVOKE",      "OPTOUT"};
+  // The one confirmation an opt-out the gateway does not answer gets; "" sends none. FCC 24-18
+  // allows exactly one, confirming the opt-out and nothing else.
+  std::string opt_out_confirmation =
+      "You are unsubscribed and will get no more messages from this number. Reply START to "
+      "resubscribe.";
+};
+
+// The durable webhook inbox (docs/operations.md): how a callback that could not be processed
+// (Salesforce down) is retried.
+struct WebhooksConfig {
+  int retry_initial_ms = 1000;  // first retry of an item that failed; doubled on each failure
+  int retry_max_ms = 300000;    // backoff cap (5 minutes); items are retried until they succeed
+};
+
 struct Config {
   std::string path;              // where it was loaded from
   SalesforceOptions salesforce;
@@ -118,6 +157,8 @@ struct Config {
   IntakeConfig intake;
   HistoryConfig history;
   SyncConfig sync;
+  ComplianceConfig compliance;
+  WebhooksConfig webhooks;
   std::string log_level = "info";
 };
 

@@ -13,6 +13,7 @@
 #include "common/form.h"
 #include "common/http_client.h"
 #include "common/json.h"
+#include "common/utf8.h"
 
 namespace sfn::connector {
 
@@ -158,7 +159,8 @@ std::string CsvField(const std::string& s) {
 std::string Truncate(const std::string& s, size_t n) {
   std::string flat;
   for (char c : s) flat += (c == '\n' || c == '\r') ? ' ' : c;
-  return flat.size() <= n ? flat : flat.substr(0, n - 3) + "...";
+  std::string cut = utf8::TruncateChars(flat, n);
+  return cut.size() == flat.size() ? flat : utf8::TruncateChars(flat, n - 3) + "...";
 }
 
 // Prints rows as a table (columns padded to their widest cell) or CSV.

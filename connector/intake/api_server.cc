@@ -2,14 +2,16 @@
 
 #include <rapidjson/document.h>
 
+#include <optional>
 #include <sstream>
 
 #include "common/crypto.h"
 #include "common/form.h"
-#include "common/json_writer.h"
 #include "common/json.h"
+#include "common/json_writer.h"
 #include "common/time_util.h"
 #include "connector/compliance/phone_mask.h"
+#include "common/utf8.h"
 #include "salesforce/record_id.h"
 
 namespace sfn::connector {
@@ -38,6 +40,77 @@ void WritePreflight(json::Writer& w, const Preflight& p) {
   w.Key("estimated_cost");
   w.Double(p.estimated_cost);
   w.EndObject();
+}
+// What is wrong with one piece of request text ("" when it is fine): invalid UTF-8, or a NUL,
+// which no field may hold (SQLite and C strings would cut the text there).
+std::string TextProblem(std::string_view text) {
+  size_t bad = utf8::FindInvalid(text);
+  if (bad != std::string_view::npos) return "invalid UTF-8 at byte " + std::to_string(bad);
+  if (text.find('\0') != std::string_view::npos) return "contains a NUL character";
+  return "";
+}
+
+// The first string (member name or value) of a JSON document with a problem, by its path.
+bool FindBadJsonText(const rapidjson::Value& v, const std::string& path, std::string* field,
+                     std::string* problem) {
+  if (v.IsString()) {
+    *problem = TextProblem(std::string_view(v.GetString(), v.GetStringLength()));
+    if (!problem->empty()) *field = path.empty() ? "body" : path;
+    return !problem->empty();
+  }
+  if (v.IsArray()) {
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      if (FindBadJsonText(v[i], path + "[" + std::to_string(i) + "]", field, problem)) return true;
+    }
+  }
+  if (v.IsObject()) {
+    for (const auto& m : v.GetObject()) {
+      std::string_view name(m.name.GetString(), m.name.GetStringLength());
+      std::string member = path.empty() ? std::string(name) : path + "." + std::string(name);
+      *problem = TextProblem(name);
+      if (!problem->empty()) {
+        *field = path.empty() ? "body" : path;  // a bad name cannot name itself
+        return true;
+      }
+      if (FindBadJsonText(m.value, member, field, problem)) return true;
+    }
+  }
+  return false;
+}
+
+// Every endpoint, webhooks included, refuses text that is not UTF-8 or holds a NUL, naming the
+// path, query parameter, form parameter or JSON member it is in.
+std::optional<http::Response> RefuseBadText(const http::Request& request) {
+  auto refuse = [](const std::string& field, const std::string& problem) {
+    return ApiError(400, "invalid_text", field + ": " + problem, field);
+  };
+  if (std::string problem = TextProblem(form::Decode(request.path)); !problem.empty())
+    return refuse("path", problem);
+  for (const auto& [name, value] : form::Parse(request.query)) {
+    std::string problem = TextProblem(name);
+    if (problem.empty()) problem = TextProblem(value);
+    if (!problem.empty()) return refuse(TextProblem(name).empty() ? name : "query", problem);
+  }
+  if (request.body.empty()) return std::nullopt;
+  std::string type = request.headers.Get("Content-Type");
+  if (type.find("x-www-form-urlencoded") != std::string::npos) {
+    for (const auto& [name, value] : form::Parse(request.body)) {
+      std::string problem = TextProblem(name);
+      if (problem.empty()) problem = TextProblem(value);
+      if (!problem.empty()) return refuse(TextProblem(name).empty() ? name : "body", problem);
+    }
+    return std::nullopt;
+  }
+  auto doc = json::Parse(request.body);
+  if (doc.ok()) {
+    std::string field, problem;
+    if (FindBadJsonText(doc.value(), "", &field, &problem)) return refuse(field, problem);
+    return std::nullopt;
+  }
+  // Not JSON: the handler says why; the raw text must still be UTF-8.
+  if (size_t bad = utf8::FindInvalid(request.body); bad != std::string_view::npos)
+    return refuse("body", "invalid UTF-8 at byte " + std::to_string(bad));
+  return std::nullopt;
 }
 }  // namespace
 
@@ -102,6 +175,12 @@ Result<NotificationRequest> ParseSendRequest(const std::string& body, size_t max
       !text("template", false, 80, &r.template_name) ||
       !text("campaign_id", false, 18, &r.campaign_id)) {
     return type_error;
+  }
+  // An SMS carries text and line breaks; any other control character is a caller's bug (or an
+  // attempt to smuggle something past a reviewer) and some gateways refuse it.
+  if (size_t at = utf8::FindControl(r.message, "\n\t"); at != std::string_view::npos) {
+    return fail("message", "'message' contains a control character at byte " + std::to_string(at) +
+                               " (only line breaks \\n and tabs \\t are allowed)");
   }
   if (r.message.empty() && r.template_name.empty()) {
     return fail("message", "either 'message' or 'template' is required");
@@ -187,6 +266,10 @@ const ApiKeyEntry* ApiServer::FindKey(const http::Request& request) const {
 }
 
 void ApiServer::Handle(http::Request&& request, http::Responder responder) {
+  if (auto refused = RefuseBadText(request)) {
+    responder.Send(*refused);
+    return;
+  }
   for (auto& route : routes_) {
     if (route(request, responder)) return;
   }

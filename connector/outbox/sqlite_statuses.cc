@@ -24,6 +24,21 @@ CREATE INDEX IF NOT EXISTS early_statuses_sid ON early_statuses(sid);
 Result<bool> SqliteStore::ApplyGatewayStatus(const std::string& sid, RecipientState state,
                                              int error_code, const std::string& raw_status) {
   return Write<bool>([&]() -> Result<bool> {
+    return ApplyGatewayStatusLocked(sid, state, error_code, raw_status);
+  });
+}
+
+Status SqliteStore::ApplyGatewayStatuses(const std::vector<GatewayStatus>& statuses) {
+  return WriteStatus([&]() {
+    for (const auto& s : statuses)
+      ApplyGatewayStatusLocked(s.sid, s.state, s.error_code, s.raw_status);
+    return Status::Ok();
+  });
+}
+
+bool SqliteStore::ApplyGatewayStatusLocked(const std::string& sid, RecipientState state,
+                                           int error_code, const std::string& raw_status) {
+  {
     int64_t now = timeutil::NowMillis();
     SQLite::Statement find(
         db_, "SELECT id, notification_id, state_rank FROM recipients WHERE gateway_sid=?");
@@ -55,7 +70,7 @@ Result<bool> SqliteStore::ApplyGatewayStatus(const std::string& sid, RecipientSt
     std::string nid = find.getColumn(1).getString();
     int rank = find.getColumn(2).getInt();
     return ApplyStatusLocked(id, nid, rank, state, error_code, raw_status, now);
-  });
+  }
 }
 
 // Status callbacks that arrived before their SID was recorded, applied in arrival order.

@@ -87,6 +87,7 @@ SqliteStore::SqliteStore(const SqliteStoreOptions& options)
   db_.exec(kInboundMessagesSchema);
   db_.exec(kSuppressionsSchema);
   db_.exec(kEventChunksSchema);
+  db_.exec(kWebhookInboxSchema);
   reader_.setBusyTimeout(options.busy_timeout_ms);
   // Columns added after the first release (older stores lack them).
   AddColumnIfMissing("recipients", "task_status_dirty", "INTEGER NOT NULL DEFAULT 0");

@@ -23,6 +23,7 @@ extern const char* const kOptOutSyncSchema;       // opt_out_sync
 extern const char* const kInboundMessagesSchema;  // inbound_messages
 extern const char* const kSuppressionsSchema;     // suppressions
 extern const char* const kEventChunksSchema;      // event_chunks
+extern const char* const kWebhookInboxSchema;     // webhook_inbox
 
 NotificationStatus ParseNotificationStatus(const std::string& s);
 std::string JoinIds(const std::vector<std::string>& ids);
@@ -78,6 +79,9 @@ class SqliteStore final : public Store {
   // Records one gateway status event for a known recipient; forward-only.
   bool ApplyStatusLocked(int64_t id, const std::string& nid, int rank, RecipientState state,
                          int error_code, const std::string& raw_status, int64_t now);
+  Status ApplyGatewayStatuses(const std::vector<GatewayStatus>& statuses) override;
+  bool ApplyGatewayStatusLocked(const std::string& sid, RecipientState state, int error_code,
+                                const std::string& raw_status);
   Result<RecipientRow> RecipientBySid(const std::string& sid) override;
   std::optional<RecipientRow> LatestSentTo(const std::string& phone,
                                            const std::string& contact_point) override;
@@ -97,6 +101,12 @@ class SqliteStore final : public Store {
   bool InboundSeen(const std::string& sid) override;
   Status MarkResponded(int64_t recipient_id, const std::string& detail) override;
   std::vector<Conversation> Conversations(size_t limit, int64_t before_id) override;
+  Result<bool> EnqueueWebhook(const WebhookItem& item) override;
+  std::vector<WebhookItem> DueWebhooks(int64_t now_ms, size_t limit) override;
+  Status SetWebhookProgress(int64_t id, const std::string& progress) override;
+  Status RetryWebhook(int64_t id, int64_t next_attempt_ms, const std::string& error) override;
+  Status FinishWebhooks(const std::vector<std::pair<int64_t, std::string>>& outcomes) override;
+  int64_t PendingWebhooks() override;
   std::vector<TaskStatusUpdate> TaskStatusUpdates(size_t limit) override;
   Status MarkTaskStatusSynced(const std::vector<TaskStatusUpdate>& updates) override;
   Status CompleteIfFinished(const std::string& notification_id) override;

@@ -60,12 +60,15 @@ Status SqliteStore::RecordTaskOutcomes(const std::vector<TaskOutcome>& outcomes)
       bool changed = u.exec() == 1;
       if (changed && next == "written") {
         // The Task carries the delivery state known when it was written; only a later final
-        // state needs an update call.
+        // state needs an update call. A final callback that came before the insert marked the
+        // row dirty already: when the insert wrote that very state the mark is cleared, or the
+        // status writer would PATCH the same value again.
         SQLite::Statement d(db_,
-                            "UPDATE recipients SET task_status_dirty=1 WHERE id=? AND state IN "
-                            "('delivered','undelivered','failed') AND state != ?");
-        d.bind(1, o.recipient_id);
-        d.bind(2, o.status_written);
+                            "UPDATE recipients SET task_status_dirty=CASE WHEN state IN "
+                            "('delivered','undelivered','failed') AND state != ? THEN 1 ELSE 0 "
+                            "END WHERE id=?");
+        d.bind(1, o.status_written);
+        d.bind(2, o.recipient_id);
         d.exec();
       }
       if (changed && next != "pending") {

@@ -181,6 +181,20 @@ struct TaskStatusUpdate {
   int error_code = 0;
 };
 
+// A verified gateway webhook kept in the durable inbox until it has been processed: the webhook
+// is answered once it is committed here, and a worker does what it asks (state, STOP, reply Task,
+// opt-out write-back) with retries, so a Salesforce outage delays it but never loses it.
+struct WebhookItem {
+  int64_t id = 0;
+  std::string source;   // twilio_status | twilio_inbound | quiq
+  std::string key;      // idempotency key within the source (a second copy is a duplicate)
+  std::string payload;  // the request body as received (form or JSON)
+  int64_t received_ms = 0;
+  int attempts = 0;      // failed processing attempts so far
+  std::string progress;  // the processor's record of the steps already done (for retries)
+  std::string last_error;
+};
+
 struct StoreCounters {
   int64_t pending = 0, deferred = 0, sending = 0, accepted = 0, sent = 0, delivered = 0, undelivered = 0,
           failed = 0, suppressed = 0, tasks_pending = 0, tasks_written = 0;
@@ -247,6 +261,14 @@ class Store {
   // Applies a gateway status (forward only). Returns false when it changed nothing.
   virtual Result<bool> ApplyGatewayStatus(const std::string& sid, RecipientState state, int error_code,
                                           const std::string& raw_status) = 0;
+  // The same for several callbacks, in order, in one transaction (one fsync for a burst).
+  struct GatewayStatus {
+    std::string sid;
+    RecipientState state = RecipientState::kAccepted;
+    int error_code = 0;
+    std::string raw_status;
+  };
+  virtual Status ApplyGatewayStatuses(const std::vector<GatewayStatus>& statuses) = 0;
   virtual Result<RecipientRow> RecipientBySid(const std::string& sid) = 0;
   // Latest recipient sent to `phone` from `contact_point` (for replies).
   virtual std::optional<RecipientRow> LatestSentTo(const std::string& phone_e164, const std::string& contact_point) = 0;
@@ -283,6 +305,20 @@ class Store {
   // the newest reply first; with before_id > 0 only those whose newest reply
   // id is below it, so the newest reply id of a page's last one is the cursor.
   virtual std::vector<Conversation> Conversations(size_t limit, int64_t before_id) = 0;
+
+  // Webhook inbox. EnqueueWebhook returns false when (source, key) is already in the inbox (a
+  // redelivered webhook). DueWebhooks lists unfinished items due now, oldest first (one worker
+  // processes them, so nothing is leased: an item a crash interrupted is simply due again). An
+  // item ends with FinishWebhooks ("done", or why it was refused for good) or goes back with
+  // RetryWebhook. Finished items are kept a week for deduplication, then purged.
+  virtual Result<bool> EnqueueWebhook(const WebhookItem& item) = 0;
+  virtual std::vector<WebhookItem> DueWebhooks(int64_t now_ms, size_t limit) = 0;
+  virtual Status SetWebhookProgress(int64_t id, const std::string& progress) = 0;
+  virtual Status RetryWebhook(int64_t id, int64_t next_attempt_ms, const std::string& error) = 0;
+  // Finishes several in one transaction (id, outcome) — one fsync for a pass of the worker.
+  virtual Status FinishWebhooks(const std::vector<std::pair<int64_t, std::string>>& outcomes) = 0;
+  // Items not finished yet (for metrics and tests).
+  virtual int64_t PendingWebhooks() = 0;
 
   // Tasks whose delivery status changed since it was last written to Salesforce.
   virtual std::vector<TaskStatusUpdate> TaskStatusUpdates(size_t limit) = 0;

@@ -8,6 +8,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/time_util.h"
+#include "common/utf8.h"
 #include "mapping/field_mapping.h"
 #include "salesforce/collections.h"
 #include "salesforce/connection.h"
@@ -17,6 +18,8 @@
 namespace sfn::connector {
 
 namespace {
+
+constexpr const char* kQuiqSource = "quiq";
 
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS quiq_webhook_events (
@@ -76,18 +79,21 @@ struct QuiqWebhook::Impl {
   ReplySink sink;
   std::mutex mu;  // serialises this connection's writes
   SQLite::Database db;
-  WorkQueue workers;
+  WebhookInbox& inbox;
 
-  Impl(QuiqWebhookOptions o, Store& s, ReplySink k)
+  Impl(QuiqWebhookOptions o, Store& s, WebhookInbox& i, ReplySink k)
       : options(std::move(o)),
         store(s),
         sink(std::move(k)),
         db(options.store_path,
            SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX),
-        workers(options.worker_threads) {
+        inbox(i) {
     db.setBusyTimeout(5000);
     db.exec(kSchema);
   }
+
+  // The inbox processor: what the event asks for, retried by the inbox until it succeeds.
+  Status Process(const WebhookItem& item);
 
   // Records the event as received; returns its state when it was seen before ("" when new).
   Result<std::string> Claim(const std::string& id, const std::string& type) {
@@ -150,7 +156,7 @@ struct QuiqWebhook::Impl {
         h.bind(3, static_cast<int64_t>(reply.at_ms));
         h.bind(4, RecipientStateName(reply.recipient.state));
         h.bind(5, "quiq event " + reply.event_id + ", conversation " + reply.conversation_id +
-                      ": " + reply.text.substr(0, 500));
+                      ": " + utf8::TruncateBytes(reply.text, 500));
         h.exec();
       }
       tx.commit();
@@ -162,11 +168,13 @@ struct QuiqWebhook::Impl {
 };
 
 Result<std::unique_ptr<QuiqWebhook>> QuiqWebhook::Create(QuiqWebhookOptions options, Store& store,
-                                                         ReplySink sink) {
+                                                         WebhookInbox& inbox, ReplySink sink) {
   if (options.secret.empty())
     return Status::InvalidArgument("the Quiq webhook needs a shared secret");
   try {
-    auto impl = std::make_unique<Impl>(std::move(options), store, std::move(sink));
+    auto impl = std::make_unique<Impl>(std::move(options), store, inbox, std::move(sink));
+    Impl* raw = impl.get();
+    inbox.Register(kQuiqSource, [raw](const WebhookItem& item) { return raw->Process(item); });
     return std::unique_ptr<QuiqWebhook>(new QuiqWebhook(std::move(impl)));
   } catch (const std::exception& e) {
     return Status::IOError(std::string("cannot open the Quiq webhook event table: ") + e.what());
@@ -204,66 +212,53 @@ bool QuiqWebhook::Handle(http::Request& request, http::Responder& responder) {
     responder.Send(ApiError(400, "invalid_field", "eventType: required string", "eventType"));
     return true;
   }
-  auto seen = impl_->Claim(id, type);
-  if (!seen.ok()) {
-    responder.Send(ApiError(503, "store_unavailable", seen.status().message()));
+  // Committed to the inbox, then answered: the reply Task follows from there, retried while
+  // Salesforce is down, so Quiq never has to redeliver it.
+  auto added = impl_->inbox.Accept(kQuiqSource, id, request.body);
+  if (!added.ok()) {
+    responder.Send(ApiError(503, "store_unavailable", added.status().message()));
     return true;
   }
-  auto answer = [](const std::string& outcome) {
-    return http::JsonResponse(200, R"({"outcome":")" + outcome + R"("})");
-  };
-  if (!seen->empty() && *seen != "received") {
-    responder.Send(answer("duplicate"));
-    return true;
-  }
+  responder.Send(
+      http::JsonResponse(200, *added ? R"({"outcome":"accepted"})" : R"({"outcome":"duplicate"})"));
+  return true;
+}
+
+Status QuiqWebhook::Impl::Process(const WebhookItem& item) {
+  auto doc = json::Parse(item.payload);
+  if (!doc.ok() || !doc->IsObject()) return Status::InvalidArgument("not a JSON object");
+  std::string id = StringOf(Member(doc.value(), "id"));
+  std::string type = StringOf(Member(doc.value(), "eventType"));
+  auto seen = Claim(id, type);
+  if (!seen.ok()) return seen.status();
+  if (!seen->empty() && *seen != "received") return Status::Ok();  // handled before
   const rapidjson::Value* data = Member(doc.value(), "data");
-  if (type != "ConversationRequested" || !data || !data->IsObject()) {
-    impl_->Finish(id, "ignored", "");
-    responder.Send(answer("ignored"));
-    return true;
-  }
+  if (type != "ConversationRequested" || !data || !data->IsObject())
+    return Finish(id, "ignored", "");
   InboundReply reply;
   reply.event_id = id;
   reply.conversation_id = StringOf(Member(*data, "id"));
   reply.handle = HandleOf(*data);
   reply.text = ReplyTextOf(*data);
-  reply.at_ms = timeutil::NowMillis();
+  reply.at_ms = item.received_ms;
   std::string quiq_cp = StringOf(Member(*data, "contactPointId"));
   std::optional<RecipientRow> recipient;
   // The contact point the customer answered; without one, the most recent send to that number.
-  for (const auto& [quiq_id, ours] : impl_->options.contact_point_by_quiq_id) {
+  for (const auto& [quiq_id, ours] : options.contact_point_by_quiq_id) {
     if (!quiq_cp.empty() && quiq_id != quiq_cp) continue;
-    auto candidate = impl_->store.LatestSentTo(reply.handle, ours);
+    auto candidate = store.LatestSentTo(reply.handle, ours);
     if (candidate && (!recipient || candidate->updated_ms > recipient->updated_ms)) {
       recipient = candidate;
       reply.contact_point = ours;
     }
   }
-  if (!recipient) {
-    impl_->Finish(id, "unmatched", "no notification sent to " + reply.handle);
-    responder.Send(answer("unmatched"));
-    return true;
-  }
+  if (!recipient) return Finish(id, "unmatched", "no notification sent to " + reply.handle);
   reply.recipient = *recipient;
-  Impl* impl = impl_.get();
-  http::Responder later = responder;
-  impl_->workers.Post([impl, reply, later] {
-    Status written = impl->sink ? impl->sink(reply) : Status::Ok();
-    if (!written.ok()) {
-      // Not marked handled: Quiq retries and the event is processed again.
-      log::Warn("quiq",
-                "reply Task for event " + reply.event_id + " not written: " + written.message());
-      later.Send(ApiError(500, "reply_not_recorded", written.message()));
-      return;
-    }
-    Status recorded = impl->FinishReply(reply);
-    if (!recorded.ok()) {
-      later.Send(ApiError(500, "reply_not_recorded", recorded.message()));
-      return;
-    }
-    later.Send(http::JsonResponse(200, R"({"outcome":"reply"})"));
-  });
-  return true;
+  // Salesforce may be down: the error sends the item back to the inbox (the sink is idempotent
+  // on the event id, so a retry finds the Task a half-finished attempt wrote).
+  Status written = sink ? sink(reply) : Status::Ok();
+  if (!written.ok()) return written;
+  return FinishReply(reply);
 }
 
 std::string QuiqReplyTaskKey(const std::string& event_id) {
@@ -300,7 +295,8 @@ ReplySink MakeReplyTaskSink(salesforce::Connection& connection,
     std::string subject = om && !om->reply_task_subject.source().empty()
                               ? om->reply_task_subject.Render(lookup)
                               : "SMS reply: " + reply.text;
-    if (subject.size() > 255) subject.resize(255);
+    // Task.Subject holds 255 characters; a cut never splits one.
+    subject = utf8::TruncateChars(subject, 255);
     rapidjson::Document task(rapidjson::kObjectType);
     auto& a = task.GetAllocator();
     task.AddMember("WhoId", json::Str(row.plan.record_id, a), a);

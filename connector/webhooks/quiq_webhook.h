@@ -2,19 +2,21 @@
 //
 //  - The shared secret arrives in X-Centricient-Hook-Token and is compared in
 //    constant time; a wrong or missing one gets 401 and nothing is recorded.
-//  - Delivery is at least once, so every event id is recorded in the
-//    quiq_webhook_events table (same SQLite file as the store) and an event
-//    already handled answers 200 without doing anything again.
+//  - A verified event is committed to the durable webhook inbox
+//    (webhook_inbox.h) and answered 200 at once ({"outcome":"accepted"}, or
+//    "duplicate" for an event id already received); Quiq never needs to
+//    redeliver. Every event id is also recorded in the quiq_webhook_events
+//    table (same SQLite file as the store) when it is processed.
 //  - ConversationRequested from a handle we notified (data.customerHandle,
 //    data.contactPointId → our contact point) is a reply: the recipient last
 //    sent to that number from that contact point is marked responded and the
 //    ReplySink writes the reply Task. The event is marked handled in the same
 //    transaction as the responded flag and its history row. If the sink
-//    fails the answer is 500 and Quiq's retry does the work again (the sink is
+//    fails (Salesforce down) the inbox retries it with backoff (the sink is
 //    idempotent on the event id).
 //  - Other event types, and replies from handles we never notified, are
 //    recorded and ignored.
-// Thread-safe; the Salesforce call runs on the handler's own work queue.
+// Thread-safe; the Salesforce call runs on the inbox's worker.
 #pragma once
 
 #include <functional>
@@ -23,9 +25,9 @@
 #include <string>
 
 #include "common/status.h"
-#include "common/work_queue.h"
 #include "connector/intake/api_server.h"
 #include "connector/outbox/store.h"
+#include "connector/webhooks/webhook_inbox.h"
 
 namespace sfn::mapping {
 class FieldMapping;
@@ -57,13 +59,13 @@ struct QuiqWebhookOptions {
   std::string secret;                                           // the webhook's shared secret
   std::map<std::string, std::string> contact_point_by_quiq_id;  // Quiq contact point id → ours
   std::string store_path;                                       // SQLite file of the store
-  int worker_threads = 2;
 };
 
 class QuiqWebhook {
  public:
+  // Registers its processor with `inbox`.
   static Result<std::unique_ptr<QuiqWebhook>> Create(QuiqWebhookOptions options, Store& store,
-                                                     ReplySink sink);
+                                                     WebhookInbox& inbox, ReplySink sink);
   ~QuiqWebhook();
   // The route for ApiServer::AddRoutes.
   bool Handle(http::Request& request, http::Responder& responder);

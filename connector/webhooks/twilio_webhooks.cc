@@ -1,9 +1,7 @@
 #include "connector/webhooks/twilio_webhooks.h"
 
-
-#include <chrono>
+#include <algorithm>
 #include <cstdlib>
-#include <thread>
 #include <utility>
 
 #include "common/form.h"
@@ -33,17 +31,50 @@ std::string Mask(const std::string& phone, bool full) {
 std::string MaskText(const std::string& text, bool full) {
   return full ? text : MaskPhonesInText(text);
 }
+
+constexpr const char* kStatusSource = "twilio_status";
+constexpr const char* kInboundSource = "twilio_inbound";
+
+bool Has(const std::vector<std::string>& done, const std::string& step) {
+  return std::find(done.begin(), done.end(), step) != done.end();
+}
+
+std::vector<std::string> SplitSteps(const std::string& progress) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < progress.size()) {
+    size_t space = progress.find(' ', pos);
+    if (space == std::string::npos) space = progress.size();
+    if (space > pos) out.push_back(progress.substr(pos, space - pos));
+    pos = space + 1;
+  }
+  return out;
+}
+
+std::string JoinSteps(const std::vector<std::string>& steps) {
+  std::string out;
+  for (const auto& s : steps) out += (out.empty() ? "" : " ") + s;
+  return out;
+}
 }  // namespace
 
 TwilioWebhooks::TwilioWebhooks(TwilioWebhookOptions options, Store& store, ApiServer& api,
-                               ReplySink reply_sink)
+                               WebhookInbox& inbox, ReplySink reply_sink,
+                               ConfirmationChannel confirmations)
     : options_(std::move(options)),
       store_(store),
       api_(api),
+      inbox_(inbox),
       reply_sink_(std::move(reply_sink)),
-      phones_(PhoneOptions{options_.default_region}) {
+      confirmations_(std::move(confirmations)),
+      phones_(PhoneOptions{options_.default_region}),
+      classifier_(options_.compliance) {
   while (!options_.public_url.empty() && options_.public_url.back() == '/')
     options_.public_url.pop_back();
+  inbox_.RegisterBatch(kStatusSource, [this](const std::vector<WebhookItem>& items) {
+    return ProcessStatuses(items);
+  });
+  inbox_.Register(kInboundSource, [this](const WebhookItem& item) { return ProcessInbound(item); });
 }
 
 bool TwilioWebhooks::Handle(http::Request& request, http::Responder& responder) {
@@ -67,9 +98,9 @@ bool TwilioWebhooks::Handle(http::Request& request, http::Responder& responder) 
     return true;
   }
   if (status)
-    HandleStatus(request, params, responder);
+    AcceptStatus(request, params, responder);
   else
-    HandleInbound(request, params, responder);
+    AcceptInbound(request, params, responder);
   return true;
 }
 
@@ -91,7 +122,7 @@ bool TwilioWebhooks::Verify(const http::Request& request, const form::Params& pa
   return twilio::ValidateSignature(options_.auth_token, signature, url, params);
 }
 
-void TwilioWebhooks::HandleStatus(const http::Request&, const form::Params& params,
+void TwilioWebhooks::AcceptStatus(const http::Request& request, const form::Params& params,
                                   http::Responder& responder) {
   std::string sid = form::Get(params, "MessageSid");
   std::string raw = form::Get(params, "MessageStatus");
@@ -100,41 +131,65 @@ void TwilioWebhooks::HandleStatus(const http::Request&, const form::Params& para
                             sid.empty() ? "MessageSid" : "MessageStatus"));
     return;
   }
-  auto state = StateForGatewayStatus(raw);
-  if (!state) {  // e.g. "receiving": nothing to apply, acknowledge
-    responder.Send(http::JsonResponse(200, R"({"applied":false})"));
+  if (!StateForGatewayStatus(raw)) {  // e.g. "receiving": nothing to apply, acknowledge
+    responder.Send(http::JsonResponse(200, R"({"accepted":false})"));
     return;
   }
-  int error_code = std::atoi(form::Get(params, "ErrorCode").c_str());
-  auto applied = store_.ApplyGatewayStatus(sid, *state, error_code, raw);
-  if (!applied.ok() && applied.status().code() == StatusCode::kNotFound) {
-    // Not one of ours (or a message we never recorded): acknowledge so the gateway stops retrying.
-    responder.Send(http::JsonResponse(200, R"({"applied":false,"known":false})"));
+  // Twilio sends one callback per (message, status): a second one with both equal is a copy.
+  auto added = inbox_.Accept(kStatusSource, sid + " " + raw, request.body);
+  if (!added.ok()) {
+    // Only the local store can fail here; the gateway may retry (docs/operations.md).
+    responder.Send(ApiError(503, "store_unavailable", added.status().message()));
     return;
   }
-  if (!applied.ok()) {
-    responder.Send(
-        ApiError(503, "unavailable", applied.status().message()));  // the gateway retries
-    return;
-  }
-  responder.Send(
-      http::JsonResponse(200, applied.value() ? R"({"applied":true})" : R"({"applied":false})"));
+  responder.Send(http::JsonResponse(
+      200, *added ? R"({"accepted":true})" : R"({"accepted":true,"duplicate":true})"));
 }
 
-void TwilioWebhooks::HandleInbound(const http::Request&, const form::Params& params,
+void TwilioWebhooks::AcceptInbound(const http::Request& request, const form::Params& params,
                                    http::Responder& responder) {
+  std::string sid = form::Get(params, "MessageSid");
+  if (sid.empty()) sid = form::Get(params, "SmsSid");
+  if (sid.empty() || !phones_.Normalize(form::Get(params, "From")).ok()) {
+    responder.Send(ApiError(400, "invalid_request", "MessageSid and a valid From are required",
+                            sid.empty() ? "MessageSid" : "From"));
+    return;
+  }
+  auto added = inbox_.Accept(kInboundSource, sid, request.body);
+  if (!added.ok()) {
+    responder.Send(ApiError(503, "store_unavailable", added.status().message()));
+    return;
+  }
+  responder.Send(TwiML());  // a copy (same MessageSid) gets the same answer and nothing more
+}
+
+Status TwilioWebhooks::ProcessStatuses(const std::vector<WebhookItem>& items) {
+  std::vector<Store::GatewayStatus> statuses;
+  for (const auto& item : items) {
+    form::Params params = form::Parse(item.payload);
+    Store::GatewayStatus s;
+    s.sid = form::Get(params, "MessageSid");
+    s.raw_status = form::Get(params, "MessageStatus");
+    auto state = StateForGatewayStatus(s.raw_status);
+    if (s.sid.empty() || !state) continue;  // checked before it was accepted; never applicable
+    s.state = *state;
+    s.error_code = std::atoi(form::Get(params, "ErrorCode").c_str());
+    statuses.push_back(std::move(s));
+  }
+  // One transaction for the burst. A SID not recorded yet (or never ours) is kept for when it is.
+  return store_.ApplyGatewayStatuses(statuses);
+}
+
+Status TwilioWebhooks::ProcessInbound(const WebhookItem& item) {
+  form::Params params = form::Parse(item.payload);
   InboundMessage m;
   m.sid = form::Get(params, "MessageSid");
   if (m.sid.empty()) m.sid = form::Get(params, "SmsSid");
   m.body = form::Get(params, "Body");
-  m.at_ms = timeutil::NowMillis();
+  m.at_ms = item.received_ms;
   auto from = phones_.Normalize(form::Get(params, "From"));
   auto to = phones_.Normalize(form::Get(params, "To"));
-  if (m.sid.empty() || !from.ok()) {
-    responder.Send(ApiError(400, "invalid_request", "MessageSid and a valid From are required",
-                            m.sid.empty() ? "MessageSid" : "From"));
-    return;
-  }
+  if (m.sid.empty() || !from.ok()) return Status::InvalidArgument("no MessageSid or From");
   m.from = from->e164;
   m.to = to.ok() ? to->e164 : form::Get(params, "To");
   std::vector<std::string> contact_points;
@@ -147,7 +202,7 @@ void TwilioWebhooks::HandleInbound(const http::Request&, const form::Params& par
       break;
     }
   }
-  ReplyKind kind = ClassifyReply(m.body);
+  ReplyKind kind = classifier_.Classify(m.body);
   // The send ledger, not a phone search in Salesforce: the latest message to this number from any
   // contact point using the number that was texted.
   std::optional<RecipientRow> last;
@@ -167,37 +222,39 @@ void TwilioWebhooks::HandleInbound(const http::Request&, const form::Params& par
     m.record_id = last->plan.record_id;
   }
   m.kind = kind == ReplyKind::kOther && !last ? "unmatched" : ReplyKindName(kind);
-  if (store_.InboundSeen(m.sid)) {  // a redelivered webhook: everything was done the first time
-    responder.Send(TwiML());
-    return;
-  }
-  // Effects first, each idempotent, then the inbound record that marks the message handled: a
-  // crash in between means the gateway's retry does the (harmless) work again, never less.
-  Store& store = store_;
-  auto finish = [&store, m](http::Responder later, Status effects) {
-    if (effects.ok()) effects = store.RecordInbound(m).status();
-    if (!effects.ok()) {
-      later.Send(ApiError(503, "unavailable", effects.message()));  // the gateway retries
-      return;
-    }
-    later.Send(TwiML());
+
+  std::vector<std::string> done = SplitSteps(item.progress);
+  auto mark = [&](const std::string& step) {
+    done.push_back(step);
+    return store_.SetWebhookProgress(item.id, JoinSteps(done));
   };
-  if (kind == ReplyKind::kStop || kind == ReplyKind::kStart) {
-    // The handset opted out of (or back into) the number it texted, whichever of our contact
-    // points sends from it. A To that is none of ours changes nothing but is still recorded.
-    Status changed = Status::Ok();
-    for (const auto& name : contact_points) {
-      Status s = kind == ReplyKind::kStop ? store_.AddSuppression(m.from, name, "stop_reply")
-                                          : store_.RemoveSuppression(m.from, name);
-      if (!s.ok()) changed = s;
+  // Store-only effects first, in arrival order (the inbox keeps it): the suppression change, then
+  // the inbound record (conversation, history). Both are idempotent if a crash repeats them.
+  if (!Has(done, "applied")) {
+    if (kind == ReplyKind::kStop || kind == ReplyKind::kStart) {
+      // The handset opted out of (or back into) the number it texted, whichever of our contact
+      // points sends from it. A To that is none of ours changes nothing but is still recorded.
+      for (const auto& name : contact_points) {
+        Status s = kind == ReplyKind::kStop ? store_.AddSuppression(m.from, name, "stop_reply")
+                                            : store_.RemoveSuppression(m.from, name);
+        if (!s.ok()) return s;
+      }
     }
-    finish(responder, changed);
-    return;
+    auto recorded = store_.RecordInbound(m);
+    if (!recorded.ok()) return recorded.status();
+    Status s = mark("applied");
+    if (!s.ok()) return s;
   }
-  if (kind != ReplyKind::kOther || !last) {  // HELP/INFO (the gateway answers it), or unmatched
-    finish(responder, Status::Ok());
-    return;
+  if (kind == ReplyKind::kStop && !contact_points.empty() && !Has(done, "confirmed")) {
+    // Twilio answers its own keywords (and says so with OptOutType); the rest are ours to confirm.
+    bool gateway_confirms = http::EqualsIgnoreCase(form::Get(params, "OptOutType"), "STOP") ||
+                            classifier_.GatewayConfirms(m.body);
+    if (!gateway_confirms && !options_.compliance.opt_out_confirmation.empty()) {
+      Status s = ConfirmOptOut(item, m, &done);
+      if (!s.ok()) return s;
+    }
   }
+  if (kind != ReplyKind::kOther || !last || Has(done, "replied")) return Status::Ok();
   InboundReply reply;
   reply.event_id = m.sid;
   reply.task_key = m.sid;  // the reply Task is found again by the inbound message's SID
@@ -206,34 +263,69 @@ void TwilioWebhooks::HandleInbound(const http::Request&, const form::Params& par
   reply.text = m.body;
   reply.at_ms = m.at_ms;
   reply.recipient = *last;
-  {
-    std::lock_guard<std::mutex> lock(in_flight_mu_);
-    auto [waiting, first] = in_flight_.try_emplace(m.sid);
-    waiting->second.push_back(responder);
-    if (!first) return;  // the first delivery's answer will be this one's too
-  }
-  // The reply Task needs Salesforce: off the listener threads, answered when done.
-  replies_.Post([this, m, reply]() { WriteReply(m, reply); });
+  // Salesforce may be down: the error sends the item back to the inbox for a later retry.
+  Status written = reply_sink_ ? reply_sink_(reply) : Status::Ok();
+  if (written.ok()) written = store_.MarkResponded(m.recipient_id, m.body);
+  if (written.ok()) written = mark("replied");
+  return written;
 }
 
-void TwilioWebhooks::WriteReply(const InboundMessage& message, const InboundReply& reply) {
-  Status written = reply_sink_(reply);
-  if (written.ok()) written = store_.MarkResponded(message.recipient_id, reply.text);
-  if (written.ok()) written = store_.RecordInbound(message).status();
-  if (!written.ok())
-    log::Warn("webhooks",
-              "reply not recorded yet (" + written.message() + "); the gateway retries");
-  http::Response answer = written.ok() ? TwiML() : ApiError(503, "unavailable", written.message());
-  std::vector<http::Responder> waiting;
-  {
-    std::lock_guard<std::mutex> lock(in_flight_mu_);
-    auto it = in_flight_.find(message.sid);
-    if (it != in_flight_.end()) {
-      waiting = std::move(it->second);
-      in_flight_.erase(it);
+Status TwilioWebhooks::ConfirmOptOut(const WebhookItem& item, const InboundMessage& m,
+                                     std::vector<std::string>* done) {
+  const std::string& body = options_.compliance.opt_out_confirmation;
+  auto save = [&](std::vector<std::string> steps) {
+    *done = std::move(steps);
+    return store_.SetWebhookProgress(item.id, JoinSteps(*done));
+  };
+  auto without_claim = [&] {
+    std::vector<std::string> steps;
+    for (const auto& s : *done) {
+      if (s.rfind("claimed:", 0) != 0) steps.push_back(s);
     }
+    return steps;
+  };
+  auto confirmed = [&](const std::string& detail) {
+    auto steps = without_claim();
+    steps.push_back("confirmed");
+    if (!m.notification_id.empty()) {
+      store_.AppendHistory({0, m.notification_id, m.recipient_id, timeutil::NowMillis(), "opt_out",
+                            "confirmed", detail});
+    }
+    return save(steps);
+  };
+  if (!confirmations_.send) return Status::Ok();
+  // An attempt whose outcome was lost (timeout, crash after the claim): look before resending,
+  // so the handset gets one confirmation, never two.
+  for (const auto& s : *done) {
+    if (s.rfind("claimed:", 0) != 0 || !confirmations_.find) continue;
+    int64_t since = std::atoll(s.c_str() + 8);
+    ConfirmationResult found = confirmations_.find(m.from, m.to, body, since);
+    if (found.kind == ConfirmationResult::Kind::kSent)
+      return confirmed("confirmation " + found.sid);
+    if (found.kind != ConfirmationResult::Kind::kRetry)
+      return Status::Unavailable("cannot tell whether the opt-out confirmation was sent");
   }
-  for (const auto& r : waiting) r.Send(answer);
+  // The claim is durable before the gateway is called.
+  auto claim = without_claim();
+  claim.push_back("claimed:" + std::to_string(timeutil::NowMillis() - 1000));
+  Status s = save(claim);
+  if (!s.ok()) return s;
+  ConfirmationResult sent = confirmations_.send(m.from, m.to, body);
+  switch (sent.kind) {
+    case ConfirmationResult::Kind::kSent:
+      log::Info("webhooks", "opt-out confirmed to the handset (" + sent.sid + ")");
+      return confirmed("confirmation " + sent.sid);
+    case ConfirmationResult::Kind::kRefused:
+      log::Warn("webhooks", "the gateway refused the opt-out confirmation: " + sent.error);
+      return confirmed("confirmation refused: " + sent.error);
+    case ConfirmationResult::Kind::kRetry:
+      s = save(without_claim());
+      if (!s.ok()) return s;
+      return Status::Unavailable("opt-out confirmation not sent yet: " + sent.error);
+    case ConfirmationResult::Kind::kUnknown:
+      break;
+  }
+  return Status::Unavailable("opt-out confirmation outcome unknown: " + sent.error);
 }
 
 void TwilioWebhooks::ListConversations(const http::Request& request, http::Responder& responder) {

@@ -11,16 +11,25 @@
 // request's path and query, over every form parameter received; an unsigned or
 // wrongly signed call gets 403 and changes nothing.
 //
+// A verified webhook is committed to the durable inbox (webhook_inbox.h) and
+// answered at once — status: 200 JSON; inbound: 200 with the empty TwiML
+// `<Response/>` (text/xml), so the gateway sends nothing back. A copy of one
+// already received (same MessageSid, or same MessageSid + MessageStatus) is
+// answered the same and processed no second time. The inbox worker then:
+//
 // Status: forward-only (Store::ApplyGatewayStatus), every event kept in the
 // history; the Task's delivery field is updated later in batches
-// (TaskStatusWriter). Inbound: deduplicated on MessageSid; STOP and its
-// synonyms suppress (number, contact point) at once and queue the opt-out
-// write-back to every Lead/Contact with the number; START reverses it; HELP is
-// recorded; any other text from a number we messaged marks the recipient
-// responded and writes one reply Task; from a number never messaged it is
-// recorded as unmatched and creates nothing in Salesforce.
+// (TaskStatusWriter). Inbound: recorded (conversation, history), then
+// classified (keywords.h). An opt-out suppresses (number, contact point) and
+// queues the opt-out write-back to every Lead/Contact with the number, and gets
+// exactly one confirmation text unless the gateway answers it itself; START
+// reverses it; HELP is recorded; any other text from a number we messaged
+// marks the recipient responded and writes one reply Task (retried until
+// Salesforce takes it); from a number never messaged it is recorded as
+// unmatched and creates nothing in Salesforce.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,11 +37,13 @@
 #include <vector>
 
 #include "common/form.h"
-#include "common/work_queue.h"
-#include "connector/intake/api_server.h"
+#include "connector/compliance/keywords.h"
 #include "connector/compliance/phone.h"
-#include "connector/webhooks/quiq_webhook.h"
+#include "connector/config/config.h"
+#include "connector/intake/api_server.h"
 #include "connector/outbox/store.h"
+#include "connector/webhooks/quiq_webhook.h"
+#include "connector/webhooks/webhook_inbox.h"
 
 namespace sfn::connector {
 
@@ -45,11 +56,38 @@ struct TwilioWebhookOptions {
   // apply to all of them.
   std::map<std::string, std::vector<std::string>> contact_points_by_sender;
   std::string default_region = "US";
+  ComplianceConfig compliance;  // opt-out words and the confirmation text
+};
+
+// What became of an opt-out confirmation handed to the gateway.
+struct ConfirmationResult {
+  enum class Kind {
+    kSent,     // the gateway took it (sid set), or found it sent by an earlier attempt
+    kRetry,    // surely not sent: try again later
+    kUnknown,  // may have been sent (timeout): look for it before any resend
+    kRefused,  // the gateway refuses it for good (error says why)
+  };
+  Kind kind = Kind::kUnknown;
+  std::string sid;
+  std::string error;
+};
+
+// Sends the confirmation text through the gateway; wired to the Transport by the daemon.
+struct ConfirmationChannel {
+  std::function<ConfirmationResult(const std::string& to, const std::string& from,
+                                   const std::string& body)>
+      send;
+  // Whether an attempt whose outcome was lost reached the gateway since `since_ms`.
+  std::function<ConfirmationResult(const std::string& to, const std::string& from,
+                                   const std::string& body, int64_t since_ms)>
+      find;
 };
 
 class TwilioWebhooks {
  public:
-  TwilioWebhooks(TwilioWebhookOptions options, Store& store, ApiServer& api, ReplySink reply_sink);
+  // Registers its processors with `inbox`.
+  TwilioWebhooks(TwilioWebhookOptions options, Store& store, ApiServer& api, WebhookInbox& inbox,
+                 ReplySink reply_sink, ConfirmationChannel confirmations);
   // The route for ApiServer::AddRoutes.
   bool Handle(http::Request& request, http::Responder& responder);
   // When the public URL is the listen address, it is known only once the API listens.
@@ -57,26 +95,27 @@ class TwilioWebhooks {
 
  private:
   bool Verify(const http::Request& request, const form::Params& params) const;
-  void HandleStatus(const http::Request& request, const form::Params& params,
+  void AcceptStatus(const http::Request& request, const form::Params& params,
                     http::Responder& responder);
-  void HandleInbound(const http::Request& request, const form::Params& params,
+  void AcceptInbound(const http::Request& request, const form::Params& params,
                      http::Responder& responder);
   void ListConversations(const http::Request& request, http::Responder& responder);
-  // The reply Task and the responded flag, on a worker; answers every delivery of the message.
-  void WriteReply(const InboundMessage& message, const InboundReply& reply);
+  // Inbox processors.
+  Status ProcessStatuses(const std::vector<WebhookItem>& items);
+  Status ProcessInbound(const WebhookItem& item);
+  // The one confirmation of an opt-out; `done` holds the item's finished steps.
+  Status ConfirmOptOut(const WebhookItem& item, const InboundMessage& message,
+                       std::vector<std::string>* done);
 
   TwilioWebhookOptions options_;
   mutable std::mutex url_mu_;  // guards options_.public_url
   Store& store_;
   ApiServer& api_;
+  WebhookInbox& inbox_;
   ReplySink reply_sink_;
+  ConfirmationChannel confirmations_;
   PhoneNormalizer phones_;
-  // Deliveries of a reply still being written, by MessageSid: a copy of the webhook arriving
-  // meanwhile (gateway retry, proxy replay) waits for the first one's answer instead of writing a
-  // second Task. Declared before replies_, whose destructor still runs queued work.
-  std::mutex in_flight_mu_;
-  std::map<std::string, std::vector<http::Responder>> in_flight_;
-  WorkQueue replies_{2};  // Salesforce writes for replies, off the listener threads
+  ReplyClassifier classifier_;
 };
 
 }  // namespace sfn::connector

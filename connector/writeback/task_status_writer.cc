@@ -74,6 +74,9 @@ int TaskStatusWriter::FlushOnce() {
     }
     if (!store_.MarkTaskStatusSynced(done).ok() || retry) return -1;
     written += static_cast<int>(done.size());
+    // A short batch took everything there was; what changed during the call waits for the next
+    // period, so a stream of callbacks is not chased one PATCH at a time.
+    if (updates.size() < 200) break;
   }
   return written;
 }

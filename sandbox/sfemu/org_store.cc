@@ -8,6 +8,7 @@
 
 #include "common/json.h"
 #include "common/time_util.h"
+#include "common/utf8.h"
 #include "salesforce/record_id.h"
 
 namespace sfemu {
@@ -76,7 +77,7 @@ bool IsSystemField(std::string_view name) {
 }
 
 std::string Shorten(const std::string& s) {
-  return s.size() > 40 ? s.substr(0, 40) + "..." : s;
+  return s.size() > 40 ? sfn::utf8::TruncateBytes(s, 40) + "..." : s;
 }
 
 const std::string* StringField(const Record& r, std::string_view name) {
@@ -460,7 +461,10 @@ bool OrgStore::ApplyFields(const ObjectDef& object, const rapidjson::Value& fiel
         } else {
           return parse_error("String");
         }
-        if (f->length > 0 && s.size() > static_cast<size_t>(f->length)) {
+        // Salesforce measures text fields in characters, not bytes.
+        size_t chars = 0;
+        for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
+        if (f->length > 0 && chars > static_cast<size_t>(f->length)) {
           return fail(400, "STRING_TOO_LONG",
                       f->label + ": data value too large: " + Shorten(s) +
                           " (max length=" + std::to_string(f->length) + ")",

@@ -192,6 +192,7 @@ TEST_CASE(
       "POST", "/__emulator/reply",
       R"({"handle":")" + phones[1] + R"(","text":"STOP","contactPoint":"alerts-cp"})");
   REQUIRE(stop.status == 200);
+  REQUIRE(stack.WaitInboxDrained());
 
   stack.Publish("sender@sfnotify.demo",
                 R"({"Request_Id__c":"quiq-second","Contact_Point__c":"Alerts",

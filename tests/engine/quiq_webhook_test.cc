@@ -1,6 +1,8 @@
 // Quiq conversation webhooks end to end: quiqemu posts ConversationRequested
 // (with X-Centricient-Hook-Token) to the running connector; assertions read the
 // connector's API and store, and the Tasks the org holds.
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <catch2/catch.hpp>
 
 #include "connector/webhooks/quiq_webhook.h"
@@ -34,11 +36,22 @@ int ReplyHistory(Stack& stack, const std::string& notification_id) {
   return n;
 }
 
+// Posts through quiqemu; the connector answers once the event is in its inbox, so this waits
+// for the inbox to process it before the test looks at the effects.
 rapidjson::Document Post(Stack& stack, const std::string& hook, const std::string& body) {
   auto r = stack.gateway->Send("POST", "/__emulator/" + hook, body);
   INFO(r.body);
   REQUIRE(r.status == 200);
+  REQUIRE(stack.WaitInboxDrained());
   return Json(r.body);
+}
+
+// How the connector recorded a Quiq event (quiq_webhook_events.state), "" when it did not.
+std::string EventState(Stack& stack, const std::string& event_id) {
+  SQLite::Database db(stack.dir().File("sfnotify.sqlite"), SQLite::OPEN_READONLY);
+  SQLite::Statement q(db, "SELECT state FROM quiq_webhook_events WHERE id=?");
+  q.bind(1, event_id);
+  return q.executeStep() ? q.getColumn(0).getString() : "";
 }
 
 }  // namespace
@@ -86,8 +99,9 @@ TEST_CASE(
       Post(stack, "reply", R"({"handle":")" + sent[0].first + R"(","text":"Thanks, on my way"})");
   INFO(sfn::json::Serialize(first));
   REQUIRE(first["webhook_status"].GetInt() == 200);
-  CHECK(Text(first, "webhook_body").find("reply") != std::string::npos);
+  CHECK(Text(first, "webhook_body").find("accepted") != std::string::npos);
   std::string event_id = first["event"]["id"].GetString();
+  CHECK(EventState(stack, event_id) == "handled");
   CHECK(responded(sent[0].first));
   std::string who;
   CHECK(TasksWithSid(stack, sfn::connector::QuiqReplyTaskKey(event_id), &who) == 1);
@@ -116,7 +130,8 @@ TEST_CASE(
     // Nothing was recorded for the refused event: delivered with the right secret, it is handled.
     auto right = Post(stack, "replay", R"({"id":")" + wrong_id + R"("})");
     CHECK(right["webhook_status"].GetInt() == 200);
-    CHECK(Text(right, "webhook_body").find("reply") != std::string::npos);
+    CHECK(Text(right, "webhook_body").find("accepted") != std::string::npos);
+    CHECK(EventState(stack, wrong_id) == "handled");
     CHECK(responded(sent[1].first));
     CHECK(TasksWithSid(stack, sfn::connector::QuiqReplyTaskKey(wrong_id)) == 1);
   }
@@ -126,11 +141,11 @@ TEST_CASE(
         stack, "reply",
         R"({"handle":")" + sent[2].first + R"(","text":"bye","eventType":"ConversationClosed"})");
     CHECK(closed["webhook_status"].GetInt() == 200);
-    CHECK(Text(closed, "webhook_body").find("ignored") != std::string::npos);
+    CHECK(EventState(stack, closed["event"]["id"].GetString()) == "ignored");
     CHECK_FALSE(responded(sent[2].first));
     auto stranger = Post(stack, "reply", R"({"handle":"+15005550999","text":"who is this"})");
     CHECK(stranger["webhook_status"].GetInt() == 200);
-    CHECK(Text(stranger, "webhook_body").find("unmatched") != std::string::npos);
+    CHECK(EventState(stack, stranger["event"]["id"].GetString()) == "unmatched");
     CHECK(ReplyHistory(stack, id) == 1);
     // Bad input gets a clear 400 naming the field.
     auto no_id = stack.api->Send("POST", "/v1/webhooks/quiq", R"({"eventType":"Test"})",

@@ -17,6 +17,7 @@
 
 #include "common/http_client.h"
 #include "common/json.h"
+#include "connector/outbox/store.h"
 #include "support/test_env.h"
 
 namespace e2e {
@@ -305,6 +306,19 @@ class Stack {
     INFO(ConnectorLog());
     REQUIRE(settled);
     return doc;
+  }
+
+  // Webhooks are answered once they are in the durable inbox and processed right after: waits
+  // until the inbox holds nothing unprocessed (the test's webhooks have had their effects).
+  bool WaitInboxDrained(std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    auto store = sfn::connector::OpenSqliteStore({dir_.File("sfnotify.sqlite")});
+    REQUIRE(store.ok());
+    return WaitUntil([&] { return (*store)->PendingWebhooks() == 0; }, timeout);
+  }
+  int64_t PendingWebhooks() {
+    auto store = sfn::connector::OpenSqliteStore({dir_.File("sfnotify.sqlite")});
+    REQUIRE(store.ok());
+    return (*store)->PendingWebhooks();
   }
 
   // The notification created for `request_id`, once intake happened (polls the API).

@@ -33,6 +33,7 @@ void Text(Stack& stack, const std::string& from, const std::string& body) {
   INFO(r.body);
   REQUIRE(r.status == 200);
   REQUIRE(Json(r.body)["webhook_status"].GetInt() == 200);
+  REQUIRE(stack.WaitInboxDrained());  // answered once kept; processed right after
 }
 
 std::vector<std::string> Bodies(const rapidjson::Value& conversation) {

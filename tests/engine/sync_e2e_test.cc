@@ -54,6 +54,7 @@ rapidjson::Document Reply(Stack& stack, const std::string& from, const std::stri
                                R"({"From":")" + from + R"(","To":")" + kSender + R"(","Body":")" + body + R"("})");
   INFO(r.body);
   REQUIRE(r.status == 200);
+  REQUIRE(stack.WaitInboxDrained());  // answered once kept; processed right after
   return Json(r.body);
 }
 
@@ -139,6 +140,7 @@ TEST_CASE("a forged or missing signature changes nothing", "[e2e][sync][security
                               {{"Content-Type", "application/x-www-form-urlencoded"},
                                {"X-Twilio-Signature", sfn::twilio::ComputeSignature("smsemu-demo-token", url, params)}});
   CHECK(good.status == 200);
+  REQUIRE(stack.WaitInboxDrained());
   auto applied = Json(stack.Api("GET", "/v1/notifications/by-request/forged-1").body);
   CHECK((*RecipientFor(applied, ids[0]))["error_code"].GetInt() == 30007);
 }
@@ -212,6 +214,7 @@ TEST_CASE("a free-text reply marks the recipient responded and writes exactly on
                                {{"Content-Type", "application/x-www-form-urlencoded"},
                                 {"X-Twilio-Signature", sfn::twilio::ComputeSignature("smsemu-demo-token", url, params)}});
   CHECK(again.status == 200);
+  REQUIRE(stack.WaitInboxDrained());
   CHECK(count_reply_tasks() == 1);
 
   auto conversations = Json(stack.Api("GET", "/v1/conversations").body);
@@ -234,6 +237,7 @@ TEST_CASE("a 21610 from the gateway suppresses the number and writes the opt-out
   // The handset opted out at the gateway only (the connector was not told): smsemu refuses with 21610.
   REQUIRE(stack.gateway->Send("POST", "/__emulator/inbound",
                               R"({"From":"+12125550141","To":"+15005550006","Body":"STOP"})").status == 200);
+  REQUIRE(stack.WaitInboxDrained());
   auto ids = stack.CreateConsentingLeads("Sync", {"+12125550141", "+12125550142"}, "Robin");
   auto view = Send(stack, "gw-optout-1", ids);
   const auto* blocked = RecipientFor(view, ids[0]);

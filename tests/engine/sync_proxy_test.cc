@@ -73,6 +73,7 @@ TEST_CASE("behind a proxy, webhooks are checked against http.public_url", "[e2e]
   CHECK(events() == events_before);
   // Signed for exactly the URL the gateway called: applied.
   CHECK(post(callback).status == 200);
+  REQUIRE(stack.WaitInboxDrained());
   auto after = recipient();
   CHECK(std::string(after["recipients"][0]["state"].GetString()) == "undelivered");
   CHECK(after["recipients"][0]["error_code"].GetInt() == 30005);
@@ -92,6 +93,7 @@ TEST_CASE("behind a proxy, webhooks are checked against http.public_url", "[e2e]
   CHECK(post_inbound(stack.api->client->base_url() + "/v1/webhooks/twilio/inbound").status == 403);
   auto accepted = post_inbound(std::string(kPublicUrl) + "/v1/webhooks/twilio/inbound");
   CHECK(accepted.status == 200);
+  REQUIRE(stack.WaitInboxDrained());
   CHECK(accepted.body.find("<Response") != std::string::npos);
   CHECK(Json(stack.Api("GET", "/v1/conversations").body)["conversations"].Size() == 1);
 }

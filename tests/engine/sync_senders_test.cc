@@ -89,6 +89,7 @@ void Text(Stack& stack, const std::string& from, const std::string& to, const st
   INFO(r.body);
   REQUIRE(r.status == 200);
   REQUIRE(Json(r.body)["webhook_status"].GetInt() == 200);
+  REQUIRE(stack.WaitInboxDrained());  // answered once kept; processed right after
 }
 
 int TasksWithSid(Stack& stack, const std::string& sid) {
@@ -237,6 +238,7 @@ TEST_CASE("one inbound message delivered twice at the same moment writes one rep
     for (auto& t : posts) t.join();
     CHECK(ok == 2);
   }
+  REQUIRE(stack.WaitInboxDrained());
   for (const auto& sid : sids) {
     INFO(sid);
     CHECK(TasksWithSid(stack, sid) == 1);
@@ -274,12 +276,14 @@ TEST_CASE(
          {"X-Twilio-Signature", sfn::twilio::ComputeSignature(kGatewayToken, url, params)}});
   };
   REQUIRE(post("SM" + sfn::crypto::RandomHex(16), "On my way").status == 200);
+  REQUIRE(stack.WaitInboxDrained());
   auto conversations = Json(stack.Api("GET", "/v1/conversations").body);
   REQUIRE(conversations["conversations"].Size() == 1);
   CHECK(std::string(conversations["conversations"][0]["contact_point"].GetString()) == "Alerts");
   CHECK(std::string(conversations["conversations"][0]["record_id"].GetString()) == ids[0]);
 
   REQUIRE(post("SM" + sfn::crypto::RandomHex(16), "STOP").status == 200);
+  REQUIRE(stack.WaitInboxDrained());
   CHECK(StateOf(Send(stack, "0055g0000000002AAA", "Alerts", "service-2", ids), ids[0]) ==
         "suppressed:opted_out");
 }

@@ -111,3 +111,44 @@ TEST_CASE("status events for a SID never recorded are dropped after a week", "[s
   while (q.executeStep()) kept.push_back(q.getColumn(0).getString());
   CHECK(kept == std::vector<std::string>{"SMother"});
 }
+
+TEST_CASE("webhook inbox: duplicates, due order, retries, progress, finish and reopen",
+          "[store][inbox]") {
+  sfn::test::TempDir dir;
+  int64_t now = sfn::timeutil::NowMillis();
+  {
+    auto store = Open(dir);
+    WebhookItem a{0, "twilio_inbound", "SM1", "MessageSid=SM1", now, 0, "", ""};
+    WebhookItem b{
+        0, "twilio_status", "SM1 delivered", "MessageSid=SM1&MessageStatus=delivered", now, 0, "",
+        ""};
+    REQUIRE(store->EnqueueWebhook(a).value());
+    CHECK_FALSE(store->EnqueueWebhook(a).value());  // same source and key: a copy
+    REQUIRE(store->EnqueueWebhook(b).value());
+    WebhookItem other_status = b;
+    other_status.key = "SM1 sent";
+    REQUIRE(store->EnqueueWebhook(other_status)
+                .value());  // another status of the same SID is not a copy
+    auto due = store->DueWebhooks(now, 10);
+    REQUIRE(due.size() == 3);
+    CHECK(due[0].key == "SM1");  // arrival order
+    CHECK(due[0].payload == "MessageSid=SM1");
+    REQUIRE(store->SetWebhookProgress(due[0].id, "applied").ok());
+    REQUIRE(store->RetryWebhook(due[0].id, now + 60000, "Salesforce down").ok());
+    REQUIRE(store->FinishWebhooks({{due[1].id, "done"}, {due[2].id, "done"}}).ok());
+    CHECK(store->DueWebhooks(now, 10).empty());  // the retried one is not due yet
+    CHECK(store->PendingWebhooks() == 1);
+  }
+  // A restart (a new connection to the same file) finds what is left, with its progress.
+  auto store = Open(dir);
+  auto later = store->DueWebhooks(now + 60000, 10);
+  REQUIRE(later.size() == 1);
+  CHECK(later[0].progress == "applied");
+  CHECK(later[0].attempts == 1);
+  CHECK(later[0].last_error == "Salesforce down");
+  // Finished items still make copies duplicates.
+  CHECK_FALSE(
+      store->EnqueueWebhook({0, "twilio_status", "SM1 delivered", "x", now, 0, "", ""}).value());
+  REQUIRE(store->FinishWebhooks({{later[0].id, "bad payload"}}).ok());
+  CHECK(store->PendingWebhooks() == 0);
+}

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "connector/config/config.h"
 #include "support/test_env.h"
 
@@ -231,4 +233,55 @@ TEST_CASE("api keys: a sender key without a salesforce_user is refused with the 
                            "cfg.json");
   REQUIRE(bound.ok());
   CHECK(bound->http.api_keys[0].salesforce_user == "rep@acme.com");
+}
+
+TEST_CASE("compliance and webhook options: documented defaults, replaced lists, clear errors",
+          "[config]") {
+  auto with = [](const std::string& members) {
+    std::string text = kMinimal;
+    text.insert(text.rfind('}'), ", " + members);
+    return ParseConfig(text, "cfg.json");
+  };
+  auto defaults = ParseConfig(kMinimal, "cfg.json");
+  REQUIRE(defaults.ok());
+  const auto& c = defaults->compliance;
+  for (const char* word :
+       {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPT OUT", "OPTOUT"}) {
+    INFO(word);
+    CHECK(std::find(c.opt_out_keywords.begin(), c.opt_out_keywords.end(), word) !=
+          c.opt_out_keywords.end());
+  }
+  CHECK(std::find(c.opt_out_phrases.begin(), c.opt_out_phrases.end(), "stop texting") !=
+        c.opt_out_phrases.end());
+  CHECK(c.gateway_opt_out_keywords.size() == 8);
+  CHECK_FALSE(c.opt_out_confirmation.empty());
+  CHECK(defaults->webhooks.retry_initial_ms == 1000);
+  CHECK(defaults->webhooks.retry_max_ms == 300000);
+
+  auto set = with(R"("compliance": {"opt_out_keywords": ["STOP", "ARRET"], "opt_out_phrases": [],
+                                    "gateway_opt_out_keywords": [], "opt_out_confirmation": ""},
+                     "webhooks": {"retry_initial_ms": 50, "retry_max_ms": 2000})");
+  REQUIRE(set.ok());
+  CHECK(set->compliance.opt_out_keywords == std::vector<std::string>{"STOP", "ARRET"});
+  CHECK(set->compliance.opt_out_phrases.empty());
+  CHECK(set->compliance.gateway_opt_out_keywords.empty());
+  CHECK(set->compliance.opt_out_confirmation.empty());
+  CHECK(set->webhooks.retry_initial_ms == 50);
+  CHECK(set->webhooks.retry_max_ms == 2000);
+
+  CHECK(with(R"("compliance": {"opt_out_keywords": []})").status().message() ==
+        "cfg.json: compliance.opt_out_keywords: must name at least one keyword (STOP)");
+  CHECK(with(R"("compliance": {"opt_out_phrases": ["stop texting", "!!"]})").status().message() ==
+        "cfg.json: compliance.opt_out_phrases[1]: must contain a word");
+  CHECK(with(R"("compliance": {"opt_out_keywords": ["STOP", 3]})").status().message() ==
+        "cfg.json: compliance.opt_out_keywords[1]: must be a string");
+  CHECK(with(R"("compliance": {"opt_out_confirmation": ")" + std::string(321, 'x') + R"("})")
+            .status()
+            .message() ==
+        "cfg.json: compliance.opt_out_confirmation: must be at most 320 bytes (two SMS segments)");
+  CHECK(with(R"("webhooks": {"retry_initial_ms": 5})").status().message() ==
+        "cfg.json: webhooks.retry_initial_ms: must be between 10 and 3600000");
+  CHECK(
+      with(R"("webhooks": {"retry_initial_ms": 5000, "retry_max_ms": 1000})").status().message() ==
+      "cfg.json: webhooks.retry_max_ms: must be between retry_initial_ms and 86400000");
 }
