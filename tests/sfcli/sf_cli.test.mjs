@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, SOURCE_DIR } from '../node/lib.mjs';
@@ -232,31 +233,47 @@ test('org open --url-only gives a frontdoor URL from /services/oauth2/singleacce
   assert.ok(reqs.some((r) => r.path === '/services/oauth2/singleaccess' && r.status === 200));
 });
 
-test('--tls: login and display over https, trusting the printed demo CA', async () => {
-  const lines = [];
+// POST over https trusting only `ca`; resolves to the parsed JSON body.
+function httpsPost(url, ca, contentType, body) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', ca, headers: { 'content-type': contentType } }, (res) => {
+      let data = '';
+      res.on('data', (c) => { data += c; });
+      res.on('end', () => { try { resolve(JSON.parse(data)); } catch (e) { reject(e); } });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('--tls: login, display and sfdx-url over https, trusting the printed demo CA', async () => {
   const tls = await startServer('sfemu', ['--tls']);
   try {
     assert.match(tls.url, /^https:\/\/127\.0\.0\.1:\d+$/);
-    const ca = path.join(SOURCE_DIR, 'sandbox/certs/sfemu-demo.crt');
-    const env = { NODE_EXTRA_CA_CERTS: ca };
-    // Without trusting the CA the CLI refuses the certificate.
-    const token = await new Promise((resolve, reject) => {
-      execFile(process.execPath, ['-e', `fetch(${JSON.stringify(tls.url + '/services/oauth2/token')}, {method:'POST',
-        headers:{'content-type':'application/x-www-form-urlencoded'},
-        body:'grant_type=password&client_id=sfnotify-local&client_secret=sfnotify-local-secret&username=${USER}&password=sfnotify-demo'})
-        .then(r=>r.json()).then(j=>console.log(j.access_token))`], { env: { ...process.env, ...env } },
-      (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
-    });
+    const caPath = path.join(SOURCE_DIR, 'sandbox/certs/sfemu-demo.crt');
+    const ca = fs.readFileSync(caPath);
+    const env = { NODE_EXTRA_CA_CERTS: caPath };
+    const token = (await httpsPost(`${tls.url}/services/oauth2/token`, ca, 'application/x-www-form-urlencoded',
+      `grant_type=password&client_id=sfnotify-local&client_secret=sfnotify-local-secret&username=${USER}&password=sfnotify-demo`)).access_token;
     assert.match(token, /^00D/);
+    // Without trusting the CA the CLI refuses the certificate.
     const untrusted = await sf(['org', 'login', 'access-token', '--instance-url', tls.url, '--no-prompt',
                                 '--alias', 'tls-untrusted', '--json'], { SF_ACCESS_TOKEN: token });
     assert.notEqual(untrusted.code, 0);
-    lines.push(untrusted.stdout);
     await sfOk(['org', 'login', 'access-token', '--instance-url', tls.url, '--no-prompt', '--alias', 'tls',
                 '--json'], { SF_ACCESS_TOKEN: token, ...env });
     const display = await sfOk(['org', 'display', '--target-org', 'tls', '--json'], env);
     assert.equal(display.connectedStatus, 'Connected');
     assert.ok(display.instanceUrl.startsWith('https://'));
+    // sf org login sfdx-url always speaks https: force://CLIENT_ID:SECRET:REFRESH_TOKEN@HOST.
+    const refresh = (await httpsPost(`${tls.url}/__emulator/oauth/refresh-token`, ca, 'application/json',
+                                     JSON.stringify({ username: 'viewer@sfnotify.demo' }))).refresh_token;
+    assert.ok(refresh);
+    const sfdxUrl = path.join(home, 'sfdx-url.txt');
+    fs.writeFileSync(sfdxUrl, `force://sfnotify-local:sfnotify-local-secret:${refresh}@${tls.url.replace('https://', '')}`);
+    const fromUrl = await sfOk(['org', 'login', 'sfdx-url', '--sfdx-url-file', sfdxUrl, '--alias', 'tls-url',
+                                '--json'], env);
+    assert.equal(fromUrl.username, 'viewer@sfnotify.demo');
   } finally {
     await tls.stop();
   }
