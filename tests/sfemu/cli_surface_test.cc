@@ -92,7 +92,8 @@ TEST_CASE("userinfo and the identity URL carry Salesforce's fields", "[sfemu][id
   CHECK(Bearer(emu, "GET", "/id/00D000000000000AAA/" + user_id, token).status == 404);
 }
 
-TEST_CASE("singleaccess returns a frontdoor URL; doubled slashes are served", "[sfemu][identity]") {
+TEST_CASE("singleaccess returns a frontdoor URL and doubled slashes are served",
+          "[sfemu][identity]") {
   Sfemu emu;
   std::string token = emu.Login();
   auto r = Bearer(emu, "POST", "/services/oauth2/singleaccess?redirect_uri=%2Flightning", token);

@@ -140,7 +140,8 @@ TEST_CASE("permission set groups: assignments point at the group's aggregate per
   CHECK(ErrorCode(none) == "REQUIRED_FIELD_MISSING");
 }
 
-TEST_CASE("--sharing Lead=private: only owners and Modify All Data may update", "[sfemu][org]") {
+TEST_CASE("sharing switch, Lead private: only owners and Modify All Data may update",
+          "[sfemu][org]") {
   Sfemu emu({"--sharing", "Lead=private"});
   std::string admin = emu.Login();
   std::string sender = emu.Login(kSender);
@@ -196,7 +197,7 @@ TEST_CASE("--sharing Lead=private: only owners and Modify All Data may update", 
         204);
 }
 
-TEST_CASE("--sharing is validated", "[sfemu][org]") {
+TEST_CASE("the sharing switch is validated", "[sfemu][org]") {
   sfn::test::TempDir dir;
   for (const char* bad : {"Lead", "Lead=secret", "Nope__c=private", "=private"}) {
     INFO(bad);
