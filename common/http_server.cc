@@ -5,8 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cpprest/http_listener.h>
+#include <atomic>
 
 namespace sfn::http {
 
@@ -44,7 +44,9 @@ void Responder::Send(Response response) const {
   }
 }
 
-bool Responder::sent() const { return state_->sent.load(); }
+bool Responder::sent() const {
+  return state_->sent.load();
+}
 
 struct Server::Impl {
   std::unique_ptr<wh::experimental::listener::http_listener> listener;
@@ -53,7 +55,9 @@ struct Server::Impl {
 Server::Server(ServerOptions options, Handler handler)
     : options_(std::move(options)), handler_(std::move(handler)), impl_(std::make_unique<Impl>()) {}
 
-Server::~Server() { Stop(); }
+Server::~Server() {
+  Stop();
+}
 
 namespace {
 // Asks the kernel for a free port. cpprestsdk cannot report the port it bound
@@ -69,7 +73,8 @@ int PickFreePort(const std::string& host) {
   int port = -1;
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
     socklen_t len = sizeof addr;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) port = ntohs(addr.sin_port);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      port = ntohs(addr.sin_port);
   }
   ::close(fd);
   return port;
@@ -81,8 +86,23 @@ Status Server::Start() {
   for (int attempt = 0; attempt < 20; ++attempt) {
     int port = options_.port != 0 ? options_.port : PickFreePort(options_.host);
     if (port <= 0) return Status::IOError("cannot find a free port on " + options_.host);
+    bool tls = !options_.tls_cert_file.empty() && !options_.tls_key_file.empty();
+    wh::experimental::listener::http_listener_config config;
+    if (tls) {
+      std::string cert = options_.tls_cert_file, key = options_.tls_key_file;
+      config.set_ssl_context_callback([cert, key](boost::asio::ssl::context& ctx) {
+        ctx.set_options(boost::asio::ssl::context::default_workarounds |
+                        boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
+                        boost::asio::ssl::context::no_tlsv1 |
+                        boost::asio::ssl::context::no_tlsv1_1);
+        ctx.use_certificate_chain_file(cert);
+        ctx.use_private_key_file(key, boost::asio::ssl::context::pem);
+      });
+    }
     auto listener = std::make_unique<wh::experimental::listener::http_listener>(
-        web::uri("http://" + options_.host + ":" + std::to_string(port) + "/"));
+        web::uri(std::string(tls ? "https://" : "http://") + options_.host + ":" +
+                 std::to_string(port) + "/"),
+        config);
     Handler handler = handler_;
     size_t max_body = options_.max_body_bytes;
     listener->support([handler, max_body](wh::http_request req) {
@@ -93,31 +113,36 @@ Status Server::Start() {
         responder.Send(JsonResponse(413, R"({"error":"request body too large"})"));
         return;
       }
-      req.extract_vector().then([handler, req, responder, max_body](pplx::task<std::vector<unsigned char>> t) {
-        Request request;
-        try {
-          auto bytes = t.get();
-          if (bytes.size() > max_body) {
-            responder.Send(JsonResponse(413, R"({"error":"request body too large"})"));
-            return;
-          }
-          request.body.assign(bytes.begin(), bytes.end());
-        } catch (...) {
-          responder.Send(JsonResponse(400, R"({"error":"unreadable request body"})"));
-          return;
-        }
-        request.method = req.method();
-        const auto& uri = req.request_uri();
-        request.path = uri.path();
-        request.query = uri.query();
-        for (const auto& [name, value] : req.headers()) request.headers.Add(name, value);
-        request.remote_address = req.remote_address();
-        try {
-          handler(std::move(request), responder);
-        } catch (...) {
-          responder.Send(JsonResponse(500, R"({"error":"internal error"})"));
-        }
-      });
+      req.extract_vector().then(
+          [handler, req, responder, max_body](pplx::task<std::vector<unsigned char>> t) {
+            Request request;
+            try {
+              auto bytes = t.get();
+              if (bytes.size() > max_body) {
+                responder.Send(JsonResponse(413, R"({"error":"request body too large"})"));
+                return;
+              }
+              request.body.assign(bytes.begin(), bytes.end());
+            } catch (...) {
+              responder.Send(JsonResponse(400, R"({"error":"unreadable request body"})"));
+              return;
+            }
+            request.method = req.method();
+            const auto& uri = req.request_uri();
+            request.path = uri.path();
+            // cpprestsdk parses an origin-form target starting with "//" ("//services/data/...") as
+            // an authority; put it back so handlers see the path the client sent.
+            if (uri.scheme().empty() && !uri.host().empty())
+              request.path = "//" + uri.host() + request.path;
+            request.query = uri.query();
+            for (const auto& [name, value] : req.headers()) request.headers.Add(name, value);
+            request.remote_address = req.remote_address();
+            try {
+              handler(std::move(request), responder);
+            } catch (...) {
+              responder.Send(JsonResponse(500, R"({"error":"internal error"})"));
+            }
+          });
     });
     try {
       listener->open().wait();
@@ -129,8 +154,8 @@ Status Server::Start() {
       if (options_.port != 0) break;
     }
   }
-  return Status::IOError("cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
-                         last_error);
+  return Status::IOError("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                         ": " + last_error);
 }
 
 void Server::Stop() {
@@ -142,6 +167,9 @@ void Server::Stop() {
   impl_->listener.reset();
 }
 
-std::string Server::base_url() const { return "http://" + options_.host + ":" + std::to_string(port_); }
+std::string Server::base_url() const {
+  bool tls = !options_.tls_cert_file.empty() && !options_.tls_key_file.empty();
+  return std::string(tls ? "https://" : "http://") + options_.host + ":" + std::to_string(port_);
+}
 
 }  // namespace sfn::http

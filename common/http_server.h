@@ -30,6 +30,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;                              // 0: the OS picks a free port
   size_t max_body_bytes = 32 * 1024 * 1024;  // larger bodies get 413 before the handler runs
+  // HTTPS when both are set: PEM certificate chain and its private key. Empty = plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class Server {
@@ -44,7 +47,7 @@ class Server {
   // Stops accepting and closes connections. Safe to call twice.
   void Stop();
   int port() const { return port_; }
-  std::string base_url() const;  // "http://127.0.0.1:PORT"
+  std::string base_url() const;  // "http://127.0.0.1:PORT" (https with TLS)
 
  private:
   struct Impl;

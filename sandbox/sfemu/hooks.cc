@@ -3,6 +3,7 @@
 #include "common/form.h"
 #include "common/json.h"
 #include "common/time_util.h"
+#include "salesforce/record_id.h"
 
 namespace sfemu {
 
@@ -51,6 +52,7 @@ Response EmulatorHooks::Handle(const sfn::http::Request& r) {
   if (p == "/__emulator/records" && r.method == "GET") return Records(r);
   if (p == "/__emulator/publish" && r.method == "POST") return Publish(r);
   if (p.rfind("/__emulator/oauth/", 0) == 0 && r.method == "POST") return OAuth(r);
+  if (p == "/__emulator/leads/convert" && r.method == "POST") return ConvertLead(r);
   return sfn::http::JsonResponse(404, R"({"error":"no such emulator hook"})");
 }
 
@@ -234,6 +236,92 @@ Response EmulatorHooks::OAuth(const sfn::http::Request& r) {
         200, std::string("{\"refresh_token_rotation\":") + (*rotation ? "true" : "false") + "}");
   }
   return sfn::http::JsonResponse(404, R"({"error":"no such emulator hook"})");
+}
+
+}  // namespace sfemu
+
+namespace sfemu {
+
+// Converts a Lead as LeadConvert would: a new Contact (and Account, unless accountId names one)
+// from the Lead's fields, or the given contactId; then IsConverted, ConvertedContactId,
+// ConvertedAccountId, ConvertedDate and Status "Closed - Converted" on the Lead.
+Response EmulatorHooks::ConvertLead(const sfn::http::Request& r) {
+  rapidjson::Document doc;
+  Response error;
+  if (!ParseBody(r, &doc, &error)) return error;
+  std::string lead_id = sfn::json::GetString(doc, "leadId").value_or("");
+  if (lead_id.empty()) return Bad("leadId", "leadId: required, the Id of a Lead");
+  std::string contact_id = sfn::json::GetString(doc, "contactId").value_or("");
+  std::string account_id = sfn::json::GetString(doc, "accountId").value_or("");
+  auto txn = t_.store.Begin();
+  const Record* lead = txn.Find(lead_id);
+  if (!lead || lead->deleted || lead->type != "Lead")
+    return Bad("leadId", "leadId: no live Lead " + lead_id);
+  auto text = [](const Record& rec, const char* f) {
+    auto it = rec.fields.find(f);
+    return it != rec.fields.end() && std::holds_alternative<std::string>(it->second)
+               ? std::get<std::string>(it->second)
+               : std::string();
+  };
+  auto converted = lead->fields.find("IsConverted");
+  if (converted != lead->fields.end() && std::holds_alternative<bool>(converted->second) &&
+      std::get<bool>(converted->second)) {
+    return Bad("leadId", "leadId: the Lead is already converted");
+  }
+  std::string owner = text(*lead, "OwnerId");
+  ApiError err;
+  auto fail = [&](const char* field) {
+    return Bad(field, std::string(field) + ": " + err.code + " " + err.message);
+  };
+  if (account_id.empty()) {
+    rapidjson::Document acc(rapidjson::kObjectType);
+    auto& a = acc.GetAllocator();
+    std::string company = text(*lead, "Company");
+    acc.AddMember("Name", sfn::json::Str(company.empty() ? text(*lead, "LastName") : company, a),
+                  a);
+    if (!owner.empty()) acc.AddMember("OwnerId", sfn::json::Str(owner, a), a);
+    auto id = txn.Create(*txn.FindObject("Account"), acc, owner, &err);
+    if (!id) return fail("accountId");
+    account_id = *id;
+  } else if (const Record* acc = txn.Find(account_id); !acc || acc->type != "Account") {
+    return Bad("accountId", "accountId: no Account " + account_id);
+  }
+  lead = txn.Find(lead_id);  // the store may have moved records
+  if (contact_id.empty()) {
+    rapidjson::Document c(rapidjson::kObjectType);
+    auto& a = c.GetAllocator();
+    for (const char* f :
+         {"FirstName", "LastName", "Email", "Phone", "MobilePhone", "Title", "SMS_Time_Zone__c"}) {
+      std::string v = text(*lead, f);
+      if (!v.empty()) c.AddMember(rapidjson::StringRef(f), sfn::json::Str(v, a), a);
+    }
+    c.AddMember("AccountId", sfn::json::Str(account_id, a), a);
+    if (!owner.empty()) c.AddMember("OwnerId", sfn::json::Str(owner, a), a);
+    auto id = txn.Create(*txn.FindObject("Contact"), c, owner, &err);
+    if (!id) return fail("contactId");
+    contact_id = *id;
+  } else if (const Record* c = txn.Find(contact_id); !c || c->type != "Contact") {
+    return Bad("contactId", "contactId: no Contact " + contact_id);
+  }
+  lead = txn.Find(lead_id);
+  rapidjson::Document patch(rapidjson::kObjectType);
+  auto& a = patch.GetAllocator();
+  patch.AddMember("IsConverted", true, a);
+  patch.AddMember("ConvertedContactId",
+                  sfn::json::Str(*sfn::salesforce::NormalizeId(contact_id), a), a);
+  patch.AddMember("ConvertedAccountId",
+                  sfn::json::Str(*sfn::salesforce::NormalizeId(account_id), a), a);
+  patch.AddMember("ConvertedDate",
+                  sfn::json::Str(sfn::timeutil::FormatDate(sfn::timeutil::NowSeconds()), a), a);
+  patch.AddMember("Status", "Closed - Converted", a);
+  if (!txn.SetFields(lead->id, patch, &err)) return fail("leadId");
+  if (auto s = txn.Commit(); !s.ok()) return Bad("state", s.message());
+  rapidjson::Document out(rapidjson::kObjectType);
+  auto& o = out.GetAllocator();
+  out.AddMember("leadId", sfn::json::Str(lead->id, o), o);
+  out.AddMember("contactId", sfn::json::Str(*sfn::salesforce::NormalizeId(contact_id), o), o);
+  out.AddMember("accountId", sfn::json::Str(*sfn::salesforce::NormalizeId(account_id), o), o);
+  return Ok(201, out);
 }
 
 }  // namespace sfemu

@@ -1,6 +1,7 @@
 // The /__emulator/ test hooks (no auth, not logged, not counted): health,
 // faults, expire-tokens, cometd/drop-sessions, the request log, limits,
-// records, publish, and OAuth helpers (refresh-token issue, rotation switch).
+// records, publish, OAuth helpers (refresh-token issue, rotation switch) and
+// Lead conversion (leads/convert, standing in for LeadConvert).
 // Bodies are JSON; bad input gets 400 {"error":...,"field":...}.
 #pragma once
 
@@ -39,6 +40,7 @@ class EmulatorHooks {
   sfn::http::Response Records(const sfn::http::Request& request);
   sfn::http::Response Publish(const sfn::http::Request& request);
   sfn::http::Response OAuth(const sfn::http::Request& request);
+  sfn::http::Response ConvertLead(const sfn::http::Request& request);
 
   HookTargets t_;
 };

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/http_server.h"
 #include "common/signals.h"
@@ -25,6 +27,9 @@
 #ifndef SFEMU_DEFAULT_CERT
 #define SFEMU_DEFAULT_CERT "sandbox/certs/sfemu-demo.crt"
 #endif
+#ifndef SFEMU_CERT_DIR
+#define SFEMU_CERT_DIR "sandbox/certs"
+#endif
 
 namespace {
 
@@ -39,12 +44,20 @@ struct Flags {
   long long token_ttl = 7200;
   std::string api_version = "62.0";
   bool rotate_refresh_tokens = false;
+  bool tls = false;
+  std::string tls_cert = SFEMU_CERT_DIR "/sfemu-tls.crt";
+  std::string tls_key = SFEMU_CERT_DIR "/sfemu-tls.key";
+  std::string tls_ca = SFEMU_CERT_DIR "/sfemu-demo.crt";
+  long long bulk_page_records = 50000;
+  std::vector<std::pair<std::string, std::string>> sharing;  // object, model
 };
 
 const char* kUsage =
     "usage: sfemu [--host 127.0.0.1] [--port N (0 = pick)] [--seed FILE] [--state FILE.sqlite]\n"
     "             [--client-id ID] [--client-secret S] [--jwt-cert PEM] [--token-ttl SECONDS]\n"
-    "             [--api-version 62.0] [--refresh-token-rotation]\n";
+    "             [--api-version 62.0] [--refresh-token-rotation] [--tls [--tls-cert PEM\n"
+    "             --tls-key PEM --tls-ca PEM]] [--bulk-page-records N]\n"
+    "             [--sharing OBJECT=private|read|readwrite]...\n";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "sfemu: %s\n%s", message.c_str(), kUsage);
@@ -74,6 +87,10 @@ int main(int argc, char** argv) {
       flags.rotate_refresh_tokens = true;
       continue;
     }
+    if (arg == "--tls") {
+      flags.tls = true;
+      continue;
+    }
     if (i + 1 >= argc) return Fail("missing value for " + arg);
     std::string value = argv[++i];
     long long n = 0;
@@ -97,6 +114,25 @@ int main(int argc, char** argv) {
       if (!ParseInt(value, 1, 365LL * 86400, &n))
         return Fail("--token-ttl must be a positive number of seconds");
       flags.token_ttl = n;
+    } else if (arg == "--tls-cert") {
+      flags.tls_cert = value;
+    } else if (arg == "--tls-key") {
+      flags.tls_key = value;
+    } else if (arg == "--tls-ca") {
+      flags.tls_ca = value;
+    } else if (arg == "--bulk-page-records") {
+      if (!ParseInt(value, 1, 100000000, &n))
+        return Fail("--bulk-page-records must be a positive number, got '" + value + "'");
+      flags.bulk_page_records = n;
+    } else if (arg == "--sharing") {
+      auto eq = value.find('=');
+      std::string model = eq == std::string::npos ? "" : value.substr(eq + 1);
+      if (eq == 0 || eq == std::string::npos ||
+          (model != "private" && model != "read" && model != "readwrite")) {
+        return Fail("--sharing must look like Lead=private (private, read or readwrite), got '" +
+                    value + "'");
+      }
+      flags.sharing.emplace_back(value.substr(0, eq), model);
     } else if (arg == "--api-version") {
       long long major = 0;
       if (value.size() < 4 || value.substr(value.size() - 2) != ".0" ||
@@ -114,6 +150,12 @@ int main(int argc, char** argv) {
   std::stringstream cert;
   cert << cert_in.rdbuf();
 
+  if (flags.tls) {
+    for (const auto& file : {flags.tls_cert, flags.tls_key, flags.tls_ca}) {
+      if (!std::ifstream(file)) return Fail("cannot read TLS file " + file);
+    }
+  }
+
   sfemu::OrgStore store(sfemu::OrgStoreOptions{flags.state});
   bool loaded = false;
   if (auto s = store.Open(&loaded); !s.ok()) {
@@ -123,6 +165,12 @@ int main(int argc, char** argv) {
   if (auto s = sfemu::ApplySeed(store, sfemu::SeedOptions{flags.seed, loaded}); !s.ok()) {
     std::fprintf(stderr, "sfemu: %s\n", s.message().c_str());
     return 1;
+  }
+  for (const auto& [object, model] : flags.sharing) {
+    if (!store.FindObject(object)) return Fail("--sharing: unknown sObject '" + object + "'");
+    store.SetSharing(object, model == "private" ? sfemu::SharingModel::kPrivate
+                             : model == "read"  ? sfemu::SharingModel::kRead
+                                                : sfemu::SharingModel::kReadWrite);
   }
   if (!loaded) {
     if (auto s = store.PersistAll(); !s.ok()) {
@@ -139,6 +187,7 @@ int main(int argc, char** argv) {
   oauth_options.token_ttl_seconds = flags.token_ttl;
   oauth_options.rotate_refresh_tokens = flags.rotate_refresh_tokens;
   oauth_options.org_id = org_id;
+  oauth_options.api_version = flags.api_version;
   sfemu::OAuthServer oauth(store, oauth_options);
 
   sfemu::EventBusOptions bus_options;
@@ -153,6 +202,7 @@ int main(int argc, char** argv) {
   sfemu::FaultInjector faults;
   sfemu::RestOptions rest_options;
   rest_options.max_version = std::atoi(flags.api_version.c_str());
+  rest_options.bulk_page_records = static_cast<size_t>(flags.bulk_page_records);
   sfemu::RestApi rest(store, bus, usage, rest_options);
   sfemu::EmulatorHooks hooks(
       sfemu::HookTargets{store, oauth, rest, cometd, faults, log, usage, flags.api_version});
@@ -160,6 +210,10 @@ int main(int argc, char** argv) {
   sfn::http::ServerOptions server_options;
   server_options.host = flags.host;
   server_options.port = flags.port;
+  if (flags.tls) {
+    server_options.tls_cert_file = flags.tls_cert;
+    server_options.tls_key_file = flags.tls_key;
+  }
   sfemu::Router router(
       sfemu::RouterTargets{oauth, rest, cometd, hooks, faults, log, usage, org_id});
   sfn::http::Server server(server_options,
@@ -171,6 +225,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   router.set_base_url(server.base_url());
+  if (flags.tls) {
+    // The CA that signed the TLS certificate, for clients to trust (NODE_EXTRA_CA_CERTS,
+    // curl --cacert, ...).
+    std::printf("sfemu TLS CA certificate: %s\n", flags.tls_ca.c_str());
+  }
   std::printf("sfemu listening on %s\n", server.base_url().c_str());
   std::fflush(stdout);
 

@@ -8,6 +8,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/time_util.h"
+#include "salesforce/record_id.h"
 
 namespace sfemu {
 
@@ -15,7 +16,11 @@ namespace {
 
 const char* kLoginAudience = "https://login.salesforce.com";
 const char* kTestAudience = "https://test.salesforce.com";
-constexpr int64_t kMaxAssertionLifetimeSeconds = 180;
+// Salesforce's JWT bearer flow documents exp as the assertion's expiry with "a 3-minute buffer
+// for clock skew": an assertion is refused only once exp lies more than 3 minutes in the past.
+// There is no upper bound; the Salesforce CLI (@salesforce/core) sends exp = Date.now() + 300,
+// i.e. milliseconds, and real orgs accept it.
+constexpr int64_t kClockSkewSeconds = 180;
 
 sfn::http::Response OAuthError(int status, const std::string& error,
                                const std::string& description) {
@@ -187,11 +192,8 @@ struct OAuthServer::Impl {
     }
     int64_t now = sfn::timeutil::NowSeconds();
     if (exp == 0) return invalid();
-    if (exp <= now) return OAuthError(400, "invalid_grant", "expired authorization code");
-    if (exp > now + kMaxAssertionLifetimeSeconds) {
-      return OAuthError(400, "invalid_grant",
-                        "invalid assertion: exp must be at most 3 minutes ahead");
-    }
+    if (exp + kClockSkewSeconds <= now)
+      return OAuthError(400, "invalid_grant", "expired authorization code");
     // The legacy "prn" claim wins over "sub" when both are present.
     std::string subject = sfn::json::GetString(*claims, "prn")
                               .value_or(sfn::json::GetString(*claims, "sub").value_or(""));
@@ -320,6 +322,202 @@ struct OAuthServer::Impl {
   }
 };
 
+namespace {
+
+// Identity-service errors are plain text with 403 (Salesforce: "Bad_OAuth_Token",
+// "Missing_OAuth_Token", "Bad_Id").
+sfn::http::Response IdentityError(int status, const std::string& text) {
+  return sfn::http::TextResponse(status, text);
+}
+
+std::string Text(const Record& r, const char* field) {
+  auto it = r.fields.find(field);
+  if (it == r.fields.end() || !std::holds_alternative<std::string>(it->second)) return "";
+  return std::get<std::string>(it->second);
+}
+
+rapidjson::Value StrOrNull(const std::string& s, rapidjson::Document::AllocatorType& a) {
+  return s.empty() ? rapidjson::Value(rapidjson::kNullType) : sfn::json::Str(s, a);
+}
+
+// The "urls" map of the identity URL and userinfo responses; {version} stays literal unless the
+// request asked for a version ("latest" = the newest one served).
+rapidjson::Value IdentityUrls(const std::string& base, const std::string& org,
+                              const std::string& user, const std::string& version,
+                              rapidjson::Document::AllocatorType& a) {
+  auto v = [&](std::string path) {
+    if (version.empty()) return sfn::json::Str(base + path, a);  // keeps "{version}"
+    for (size_t pos; (pos = path.find("{version}")) != std::string::npos;)
+      path.replace(pos, 9, version);
+    return sfn::json::Str(base + path, a);
+  };
+  rapidjson::Value urls(rapidjson::kObjectType);
+  urls.AddMember("enterprise", v("/services/Soap/c/{version}/" + org), a);
+  urls.AddMember("metadata", v("/services/Soap/m/{version}/" + org), a);
+  urls.AddMember("partner", v("/services/Soap/u/{version}/" + org), a);
+  urls.AddMember("rest", v("/services/data/v{version}/"), a);
+  urls.AddMember("sobjects", v("/services/data/v{version}/sobjects/"), a);
+  urls.AddMember("search", v("/services/data/v{version}/search/"), a);
+  urls.AddMember("query", v("/services/data/v{version}/query/"), a);
+  urls.AddMember("recent", v("/services/data/v{version}/recent/"), a);
+  urls.AddMember("tooling_soap", v("/services/Soap/T/{version}/" + org), a);
+  urls.AddMember("tooling_rest", v("/services/data/v{version}/tooling/"), a);
+  urls.AddMember("profile", v("/" + user), a);
+  urls.AddMember("feeds", v("/services/data/v{version}/chatter/feeds"), a);
+  urls.AddMember("groups", v("/services/data/v{version}/chatter/groups"), a);
+  urls.AddMember("users", v("/services/data/v{version}/chatter/users"), a);
+  urls.AddMember("feed_items", v("/services/data/v{version}/chatter/feed-items"), a);
+  urls.AddMember("feed_elements", v("/services/data/v{version}/chatter/feed-elements"), a);
+  urls.AddMember("custom_domain", sfn::json::Str(base, a), a);
+  return urls;
+}
+
+}  // namespace
+
+struct OAuthServer::Identity {
+  // The caller's token: Authorization Bearer/OAuth header or the oauth_token parameter.
+  static std::string TokenOf(const sfn::http::Request& req) {
+    std::string header = req.headers.Get("Authorization");
+    if (header.rfind("Bearer ", 0) == 0) return header.substr(7);
+    if (header.rfind("OAuth ", 0) == 0) return header.substr(6);
+    return sfn::form::Get(sfn::form::Parse(req.query), "oauth_token");
+  }
+};
+
+sfn::http::Response OAuthServer::IdentityResponse(const sfn::http::Request& request,
+                                                  const std::string& instance_url, bool userinfo) {
+  std::string token = Identity::TokenOf(request);
+  if (token.empty()) return IdentityError(403, "Missing_OAuth_Token");
+  auto caller = Validate(token);
+  if (!caller) return IdentityError(403, "Bad_OAuth_Token");
+  std::string user_id = caller->user_id;
+  const std::string& org = impl_->options.org_id;
+  if (!userinfo) {
+    // /id/ORG/USER: the org must be this one (15 or 18 characters); any user of the org may be
+    // viewed by an internal user's token.
+    std::vector<std::string> parts;
+    std::string cur;
+    for (char c : request.path.substr(4) + "/") {
+      if (c == '/') {
+        if (!cur.empty()) parts.push_back(cur);
+        cur.clear();
+      } else {
+        cur.push_back(c);
+      }
+    }
+    auto org_id = parts.size() == 2 ? sfn::salesforce::NormalizeId(parts[0])
+                                    : sfn::Result<std::string>(sfn::Status::InvalidArgument(""));
+    auto uid = parts.size() == 2 ? sfn::salesforce::NormalizeId(parts[1])
+                                 : sfn::Result<std::string>(sfn::Status::InvalidArgument(""));
+    if (!org_id.ok() || !uid.ok() || *org_id != org) return IdentityError(404, "Bad_Id");
+    user_id = *uid;
+  }
+  auto txn = impl_->store.Begin();
+  const Record* user = txn.Find(user_id);
+  if (!user || user->deleted || !EqualsIgnoreCase(user->type, "User"))
+    return IdentityError(404, "Bad_Id");
+  std::string version = sfn::form::Get(sfn::form::Parse(request.query), "version");
+  if (version == "latest") version = impl_->options.api_version;
+  const std::string id_url = instance_url + "/id/" + org + "/" + user->id;
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& a = doc.GetAllocator();
+  std::string first = Text(*user, "FirstName"), last = Text(*user, "LastName");
+  std::string name = Text(*user, "Name");
+  std::string email = Text(*user, "Email"), username = Text(*user, "Username");
+  std::string alias = Text(*user, "Alias");
+  std::string tz = Text(*user, "TimeZoneSidKey");
+  if (tz.empty()) tz = "America/Los_Angeles";
+  auto active_it = user->fields.find("IsActive");
+  bool active = active_it == user->fields.end() ||
+                !std::holds_alternative<bool>(active_it->second) ||
+                std::get<bool>(active_it->second);
+  rapidjson::Value photos(rapidjson::kObjectType);
+  photos.AddMember("picture", sfn::json::Str(instance_url + "/profilephoto/005/F", a), a);
+  photos.AddMember("thumbnail", sfn::json::Str(instance_url + "/profilephoto/005/T", a), a);
+  std::string modified = Text(*user, "LastModifiedDate");
+  if (userinfo) {
+    // OpenID Connect UserInfo (Salesforce's field set).
+    doc.AddMember("sub", sfn::json::Str(id_url, a), a);
+    doc.AddMember("user_id", sfn::json::Str(user->id, a), a);
+    doc.AddMember("organization_id", sfn::json::Str(org, a), a);
+    doc.AddMember("preferred_username", sfn::json::Str(username, a), a);
+    doc.AddMember("nickname", sfn::json::Str(alias.empty() ? username : alias, a), a);
+    doc.AddMember("name", sfn::json::Str(name, a), a);
+    doc.AddMember("email", sfn::json::Str(email, a), a);
+    doc.AddMember("email_verified", true, a);
+    doc.AddMember("given_name", sfn::json::Str(first, a), a);
+    doc.AddMember("family_name", sfn::json::Str(last, a), a);
+    doc.AddMember("zoneinfo", sfn::json::Str(tz, a), a);
+    doc.AddMember("photos", photos, a);
+    doc.AddMember("profile", sfn::json::Str(instance_url + "/" + user->id, a), a);
+    doc.AddMember("picture", sfn::json::Str(instance_url + "/profilephoto/005/F", a), a);
+    rapidjson::Value address(rapidjson::kObjectType);
+    doc.AddMember("address", address, a);
+    doc.AddMember("is_salesforce_integration_user", false, a);
+    doc.AddMember("urls", IdentityUrls(instance_url, org, user->id, version, a), a);
+    doc.AddMember("active", active, a);
+    doc.AddMember("user_type", "STANDARD", a);
+    doc.AddMember("language", "en_US", a);
+    doc.AddMember("locale", "en_US", a);
+    doc.AddMember("utcOffset", 0, a);
+    doc.AddMember("updated_at", sfn::json::Str(modified, a), a);
+    doc.AddMember("is_app_installed", true, a);
+  } else {
+    doc.AddMember("id", sfn::json::Str(id_url, a), a);
+    doc.AddMember("asserted_user", user->id == caller->user_id, a);
+    doc.AddMember("user_id", sfn::json::Str(user->id, a), a);
+    doc.AddMember("organization_id", sfn::json::Str(org, a), a);
+    doc.AddMember("username", sfn::json::Str(username, a), a);
+    doc.AddMember("nick_name", sfn::json::Str(alias.empty() ? username : alias, a), a);
+    doc.AddMember("display_name", sfn::json::Str(name, a), a);
+    doc.AddMember("email", sfn::json::Str(email, a), a);
+    doc.AddMember("email_verified", true, a);
+    doc.AddMember("first_name", StrOrNull(first, a), a);
+    doc.AddMember("last_name", sfn::json::Str(last, a), a);
+    doc.AddMember("timezone", sfn::json::Str(tz, a), a);
+    doc.AddMember("photos", photos, a);
+    for (const char* f :
+         {"addr_street", "addr_city", "addr_state", "addr_country", "addr_zip", "mobile_phone"}) {
+      doc.AddMember(rapidjson::StringRef(f), rapidjson::Value(rapidjson::kNullType), a);
+    }
+    doc.AddMember("mobile_phone_verified", false, a);
+    doc.AddMember("is_lightning_login_user", false, a);
+    rapidjson::Value status(rapidjson::kObjectType);
+    status.AddMember("created_date", rapidjson::Value(rapidjson::kNullType), a);
+    status.AddMember("body", rapidjson::Value(rapidjson::kNullType), a);
+    doc.AddMember("status", status, a);
+    doc.AddMember("urls", IdentityUrls(instance_url, org, user->id, version, a), a);
+    doc.AddMember("active", active, a);
+    doc.AddMember("user_type", "STANDARD", a);
+    doc.AddMember("language", "en_US", a);
+    doc.AddMember("locale", "en_US", a);
+    doc.AddMember("utcOffset", 0, a);
+    doc.AddMember("last_modified_date", sfn::json::Str(modified, a), a);
+    doc.AddMember("is_app_installed", true, a);
+  }
+  auto r = sfn::http::JsonResponse(200, sfn::json::Serialize(doc));
+  r.headers.Set("Content-Type", "application/json;charset=UTF-8");
+  return r;
+}
+
+sfn::http::Response OAuthServer::SingleAccess(const sfn::http::Request& request,
+                                              const std::string& instance_url) {
+  std::string token = Identity::TokenOf(request);
+  if (token.empty() || !Validate(token))
+    return OAuthError(403, "invalid_token", "Invalid or expired access token");
+  auto params = sfn::form::Parse(request.query + "&" + request.body);
+  std::string redirect = sfn::form::Get(params, "redirect_uri");
+  std::string uri = instance_url + "/secur/frontdoor.jsp?otp=" +
+                    sfn::crypto::Base64UrlEncode(sfn::crypto::RandomHex(24)) +
+                    "&cshc=" + sfn::crypto::RandomHex(8);
+  if (!redirect.empty()) uri += "&startURL=" + sfn::form::Encode(redirect);
+  rapidjson::Document doc(rapidjson::kObjectType);
+  doc.AddMember("frontdoor_uri", sfn::json::Str(uri, doc.GetAllocator()), doc.GetAllocator());
+  auto r = sfn::http::JsonResponse(200, sfn::json::Serialize(doc));
+  r.headers.Set("Content-Type", "application/json;charset=UTF-8");
+  return r;
+}
+
 OAuthServer::OAuthServer(OrgStore& store, OAuthOptions options)
     : impl_(std::make_unique<Impl>(store, std::move(options))) {}
 OAuthServer::~OAuthServer() = default;
@@ -332,6 +530,13 @@ sfn::http::Response OAuthServer::Handle(const sfn::http::Request& request,
   if (p == "/services/oauth2/revoke" && (post || request.method == "GET"))
     return impl_->Revoke(request);
   if (p == "/services/oauth2/introspect" && post) return impl_->Introspect(request, instance_url);
+  bool get = request.method == "GET";
+  if (p == "/services/oauth2/userinfo" && (get || post))
+    return IdentityResponse(request, instance_url, true);
+  if (p.rfind("/id/", 0) == 0 && (get || post))
+    return IdentityResponse(request, instance_url, false);
+  if (p == "/services/oauth2/singleaccess" && (get || post))
+    return SingleAccess(request, instance_url);
   return OAuthError(404, "not_found", "unknown OAuth endpoint " + p);
 }
 

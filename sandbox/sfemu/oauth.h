@@ -1,6 +1,8 @@
 // sfemu's OAuth 2.0 server: the token endpoint (JWT bearer, client
 // credentials, refresh token with optional rotation, username-password),
-// /services/oauth2/revoke and /services/oauth2/introspect, and the table of
+// /services/oauth2/revoke and /services/oauth2/introspect, the identity
+// service (/services/oauth2/userinfo and the identity URL /id/ORG/USER),
+// /services/oauth2/singleaccess (frontdoor URLs), and the table of
 // issued tokens the router checks bearer tokens against. Error bodies and
 // texts follow Salesforce ({"error":"invalid_grant","error_description":...}).
 // Thread-safe.
@@ -26,6 +28,7 @@ struct OAuthOptions {
   bool rotate_refresh_tokens =
       false;           // each refresh returns a new refresh token; reuse revokes the family
   std::string org_id;  // 18-char Organization Id (00D...)
+  std::string api_version = "62.0";  // "latest" in the identity URL's ?version=
 };
 
 struct TokenInfo {
@@ -41,8 +44,9 @@ class OAuthServer {
   OAuthServer(OrgStore& store, OAuthOptions options);
   ~OAuthServer();
 
-  // Handles POST /services/oauth2/{token,revoke,introspect}. `instance_url`
-  // is sfemu's own base URL (returned as instance_url and in the id URL).
+  // Handles /services/oauth2/{token,revoke,introspect,userinfo,singleaccess}
+  // and the identity URL /id/ORG/USER. `instance_url` is sfemu's own base URL
+  // (returned as instance_url and in the id URL).
   sfn::http::Response Handle(const sfn::http::Request& request, const std::string& instance_url);
 
   // The token's user when it is known, unexpired and not revoked.
@@ -56,6 +60,13 @@ class OAuthServer {
 
  private:
   struct Impl;
+  struct Identity;
+  // GET /services/oauth2/userinfo (userinfo=true) or the identity URL /id/ORG/USER.
+  sfn::http::Response IdentityResponse(const sfn::http::Request& request,
+                                       const std::string& instance_url, bool userinfo);
+  // /services/oauth2/singleaccess: {"frontdoor_uri": ".../secur/frontdoor.jsp?otp=..."}.
+  sfn::http::Response SingleAccess(const sfn::http::Request& request,
+                                   const std::string& instance_url);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -258,6 +258,64 @@ std::vector<const ObjectDef*> OrgStore::Objects() const {
   return out;
 }
 
+void OrgStore::SetSharing(const std::string& object, SharingModel model) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sharing_[object] = model;
+}
+
+namespace {
+bool BoolField(const Record& r, std::string_view name) {
+  auto it = r.fields.find(name);
+  return it != r.fields.end() && std::holds_alternative<bool>(it->second) &&
+         std::get<bool>(it->second);
+}
+}  // namespace
+
+bool OrgStore::HasModifyAllData(const std::string& user_id) const {
+  const Record* user = FindRecord(user_id);
+  if (!user) return false;
+  auto live = [this](const std::string* id) -> const Record* {
+    if (!id) return nullptr;
+    const Record* r = FindRecord(*id);
+    return r && !r->deleted ? r : nullptr;
+  };
+  if (const Record* profile = live(StringField(*user, "ProfileId"));
+      profile && BoolField(*profile, "PermissionsModifyAllData")) {
+    return true;
+  }
+  bool found = false;
+  Scan("PermissionSetAssignment", [&](const Record& a) {
+    if (found || a.deleted) return;
+    const std::string* assignee = StringField(a, "AssigneeId");
+    if (!assignee || *assignee != user_id) return;
+    if (const Record* set = live(StringField(a, "PermissionSetId"));
+        set && BoolField(*set, "PermissionsModifyAllData")) {
+      found = true;
+      return;
+    }
+    // A group grants what its component permission sets grant.
+    const std::string* group = StringField(a, "PermissionSetGroupId");
+    if (!group) return;
+    Scan("PermissionSetGroupComponent", [&](const Record& c) {
+      if (found || c.deleted) return;
+      const std::string* g = StringField(c, "PermissionSetGroupId");
+      if (!g || *g != *group) return;
+      const Record* set = live(StringField(c, "PermissionSetId"));
+      if (set && BoolField(*set, "PermissionsModifyAllData")) found = true;
+    });
+  });
+  return found;
+}
+
+bool OrgStore::CanEdit(const Record& record, const std::string& user_id) const {
+  auto it = sharing_.find(record.type);
+  if (it == sharing_.end() || it->second == SharingModel::kReadWrite || user_id.empty())
+    return true;
+  const std::string* owner = StringField(record, "OwnerId");
+  if (owner && *owner == user_id) return true;
+  return HasModifyAllData(user_id);
+}
+
 void OrgStore::SetPassword(const std::string& username, const std::string& password) {
   std::lock_guard<std::mutex> lock(mu_);
   passwords_[username] = password;
@@ -529,7 +587,8 @@ std::optional<std::string> OrgStore::Txn::Create(const ObjectDef& object,
                                                  const rapidjson::Value& fields,
                                                  const std::string& user_id, ApiError* error,
                                                  WriteMode mode) {
-  if (mode == WriteMode::kApi && (object.custom_metadata || object.platform_event)) {
+  if (mode == WriteMode::kApi &&
+      (object.custom_metadata || object.platform_event || object.read_only)) {
     *error = ApiError{400,
                       "INVALID_TYPE_FOR_OPERATION",
                       "entity type " + object.name + " does not support insert",
@@ -545,6 +604,8 @@ std::optional<std::string> OrgStore::Txn::Create(const ObjectDef& object,
       r.fields[f.name] = *f.default_value;
   }
   if (!store_->ApplyFields(object, fields, /*creating=*/true, mode, &r, error)) return std::nullopt;
+  if (EqualsIgnoreCase(object.name, "PermissionSetAssignment") && !FillGroupAssignment(&r, error))
+    return std::nullopt;
   std::vector<std::string> missing;
   for (const auto& f : object.fields) {
     if (!f.required_on_create) continue;
@@ -587,9 +648,58 @@ std::optional<std::string> OrgStore::Txn::Create(const ObjectDef& object,
   }
   store_->Derive(object, &r);
   std::string id = r.id;
+  std::string group_label =
+      EqualsIgnoreCase(object.name, "PermissionSetGroup")
+          ? (StringField(r, "MasterLabel") ? *StringField(r, "MasterLabel") : std::string())
+          : std::string();
+  std::string group_name =
+      EqualsIgnoreCase(object.name, "PermissionSetGroup") && StringField(r, "DeveloperName")
+          ? *StringField(r, "DeveloperName")
+          : std::string();
   store_->PutRecord(std::move(r));
   undo_.push_back(Undo{id, std::nullopt});
+  if (EqualsIgnoreCase(object.name, "PermissionSetGroup")) {
+    // Salesforce keeps one aggregate PermissionSet per group (Type = Group); assignments of
+    // the group point their PermissionSetId at it.
+    const ObjectDef* sets = store_->FindObject("PermissionSet");
+    rapidjson::Document agg(rapidjson::kObjectType);
+    auto& a = agg.GetAllocator();
+    agg.AddMember("Name", sfn::json::Str("sfemu_group_" + group_name, a), a);
+    agg.AddMember("Label", sfn::json::Str(group_label, a), a);
+    agg.AddMember("Type", "Group", a);
+    agg.AddMember("PermissionSetGroupId", sfn::json::Str(id, a), a);
+    if (!sets || !Create(*sets, agg, user_id, error, WriteMode::kSeed)) return std::nullopt;
+  }
   return id;
+}
+
+// A PermissionSetAssignment naming a PermissionSetGroupId gets the group's aggregate
+// permission set as PermissionSetId; one without either is REQUIRED_FIELD_MISSING.
+bool OrgStore::Txn::FillGroupAssignment(Record* r, ApiError* error) {
+  const std::string* group = StringField(*r, "PermissionSetGroupId");
+  const std::string* set = StringField(*r, "PermissionSetId");
+  if (!group) {
+    if (set) return true;
+    *error = ApiError{400,
+                      "REQUIRED_FIELD_MISSING",
+                      "Required fields are missing: [PermissionSetId]",
+                      {"PermissionSetId"}};
+    return false;
+  }
+  std::string aggregate;
+  store_->Scan("PermissionSet", [&](const Record& p) {
+    const std::string* g = StringField(p, "PermissionSetGroupId");
+    if (!p.deleted && g && *g == *group) aggregate = p.id;
+  });
+  if (aggregate.empty() || (set && *set != aggregate)) {
+    *error = ApiError{400,
+                      "INVALID_CROSS_REFERENCE_KEY",
+                      "PermissionSetId must be the permission set group's own permission set",
+                      {"PermissionSetId"}};
+    return false;
+  }
+  r->fields["PermissionSetId"] = aggregate;
+  return true;
 }
 
 namespace {
@@ -627,11 +737,20 @@ bool OrgStore::Txn::Update(const ObjectDef* object, std::string_view id,
   const Record* current = LocateForWrite(*this, object, id, error);
   if (!current) return false;
   const ObjectDef* def = store_->FindObject(current->type);
-  if (def->custom_metadata) {
+  if (def->custom_metadata || def->read_only) {
     *error = ApiError{400,
                       "INVALID_TYPE_FOR_OPERATION",
                       "entity type " + def->name + " does not support update",
                       {}};
+    return false;
+  }
+  if (EqualsIgnoreCase(def->name, "Lead") && BoolField(*current, "IsConverted")) {
+    *error = ApiError{400, "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead", {}};
+    return false;
+  }
+  if (!store_->CanEdit(*current, user_id)) {
+    *error = ApiError{
+        400, "INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id", {}};
     return false;
   }
   Record updated = *current;
@@ -647,16 +766,35 @@ bool OrgStore::Txn::Update(const ObjectDef* object, std::string_view id,
   return true;
 }
 
+bool OrgStore::Txn::SetFields(std::string_view id, const rapidjson::Value& fields,
+                              ApiError* error) {
+  const Record* current = LocateForWrite(*this, nullptr, id, error);
+  if (!current) return false;
+  const ObjectDef* def = store_->FindObject(current->type);
+  Record updated = *current;
+  if (!store_->ApplyFields(*def, fields, /*creating=*/false, WriteMode::kSeed, &updated, error))
+    return false;
+  store_->Derive(*def, &updated);
+  undo_.push_back(Undo{updated.id, *current});
+  store_->PutRecord(std::move(updated));
+  return true;
+}
+
 bool OrgStore::Txn::Delete(const ObjectDef* object, std::string_view id, const std::string& user_id,
                            ApiError* error) {
   const Record* current = LocateForWrite(*this, object, id, error);
   if (!current) return false;
   const ObjectDef* def = store_->FindObject(current->type);
-  if (def->custom_metadata) {
+  if (def->custom_metadata || def->read_only) {
     *error = ApiError{400,
                       "INVALID_TYPE_FOR_OPERATION",
                       "entity type " + def->name + " does not support delete",
                       {}};
+    return false;
+  }
+  if (!store_->CanEdit(*current, user_id)) {
+    *error = ApiError{
+        400, "INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id", {}};
     return false;
   }
   Record updated = *current;

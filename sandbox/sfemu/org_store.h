@@ -32,6 +32,13 @@ struct OrgStoreOptions {
   std::string state_path;  // SQLite file; empty = memory only (nothing survives a restart)
 };
 
+// Organization-wide sharing default of an object (--sharing Lead=private). Under kPrivate and
+// kRead a user may update or delete a record only when they own it (OwnerId) or hold Modify
+// All Data (PermissionsModifyAllData on their profile, on an assigned permission set or on a
+// permission set of an assigned permission set group); others get
+// INSUFFICIENT_ACCESS_OR_READONLY. Reads are not filtered (see docs/sfemu.md).
+enum class SharingModel { kReadWrite, kRead, kPrivate };
+
 // How a write is allowed to treat fields.
 enum class WriteMode {
   kApi,   // REST: read-only fields are refused, system fields set by the org
@@ -56,6 +63,9 @@ class OrgStore : public DataSource {
   // Adds the object, or merges fields into an existing one of that name.
   void DefineObject(ObjectDef def);
   std::vector<const ObjectDef*> Objects() const;  // safe inside a Txn
+
+  // Sets the sharing default of `object` (before serving; objects not set are kReadWrite).
+  void SetSharing(const std::string& object, SharingModel model);
 
   // Passwords for the username-password flow (not a field, as in Salesforce).
   void SetPassword(const std::string& username, const std::string& password);
@@ -88,6 +98,9 @@ class OrgStore : public DataSource {
                 const std::string& user_id, ApiError* error);
     bool Delete(const ObjectDef* object, std::string_view id, const std::string& user_id,
                 ApiError* error);
+    // Writes fields the org itself maintains (IsConverted, ...) on a live record, with the
+    // seed's rules (read-only fields allowed, no sharing or conversion checks). For hooks.
+    bool SetFields(std::string_view id, const rapidjson::Value& fields, ApiError* error);
 
     // Validates a platform event's fields and returns its payload JSON (with
     // CreatedById and CreatedDate set; CreatedDate = created_ms, or now when 0)
@@ -108,6 +121,7 @@ class OrgStore : public DataSource {
    private:
     friend class OrgStore;
     explicit Txn(OrgStore* store);
+    bool FillGroupAssignment(Record* record, ApiError* error);
     struct Undo {
       std::string id;
       std::optional<Record> before;  // nullopt: the record was created
@@ -133,6 +147,9 @@ class OrgStore : public DataSource {
   bool ApplyFields(const ObjectDef& object, const rapidjson::Value& fields, bool creating,
                    WriteMode mode, Record* record, ApiError* error);
   void Derive(const ObjectDef& object, Record* record) const;
+  // Caller holds mu_. Whether `user_id` may update/delete `record` under its object's sharing.
+  bool CanEdit(const Record& record, const std::string& user_id) const;
+  bool HasModifyAllData(const std::string& user_id) const;
   void PutRecord(Record record);
   void EraseRecord(const std::string& id);
   sfn::Status PersistIds(const std::vector<std::string>& ids);
@@ -148,6 +165,7 @@ class OrgStore : public DataSource {
   std::map<std::string, uint64_t> counters_;  // next id number per key prefix
   uint64_t next_seq_ = 1;
   std::map<std::string, std::string, CaseInsensitiveLess> passwords_;
+  std::map<std::string, SharingModel, CaseInsensitiveLess> sharing_;
   struct Db;
   std::unique_ptr<Db> db_;
 };

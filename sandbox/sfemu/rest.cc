@@ -12,7 +12,9 @@
 #include "common/json.h"
 #include "common/time_util.h"
 #include "salesforce/record_id.h"
+#include "sandbox/sfemu/bulk_query.h"
 #include "sandbox/sfemu/soql.h"
+#include "sandbox/sfemu/soql_ast.h"
 
 namespace sfemu {
 
@@ -109,9 +111,10 @@ struct RestApi::Impl {
   RestOptions options;
   std::mutex cursor_mu;
   std::map<std::string, Cursor> cursors;
+  BulkQueryJobs bulk;
 
   Impl(OrgStore& s, EventBus& b, ApiUsage& u, RestOptions o)
-      : store(s), bus(b), usage(u), options(o) {}
+      : store(s), bus(b), usage(u), options(o), bulk(BulkQueryOptions{o.bulk_page_records}) {}
 
   std::string Base(const Ctx& c) const { return "/services/data/v" + c.version; }
 
@@ -138,9 +141,12 @@ struct RestApi::Impl {
       if (seg.size() == 2) return NextPage(c, seg[1]);
       bool found = false;
       std::string q = sfn::form::Get(params, "q", &found);
+      if (sfn::form::Get(params, "columns") == "true") return QueryColumns(c, q, found);
       return Query(c, q, found, head == "queryAll");
     }
     if (head == "sobjects") return SObjects(c, method, seg, params, body);
+    if (head == "jobs" && seg.size() >= 2 && seg[1] == "query")
+      return bulk.Handle(method, seg, params, body, c.version, c.user_id, c.txn->data());
     if (head == "composite" && seg.size() == 1) {
       if (method != "POST") return MethodNotAllowed(method, "POST");
       return Composite(c, body);
@@ -235,6 +241,112 @@ struct RestApi::Impl {
     return Json(200, body);
   }
 
+  // ---- query columns (?columns=true) ------------------------------------------
+
+  static const char* ApexType(FieldType t) {
+    switch (t) {
+      case FieldType::kId:
+      case FieldType::kReference:
+        return "Id";
+      case FieldType::kBoolean:
+        return "Boolean";
+      case FieldType::kInt:
+        return "Integer";
+      case FieldType::kDouble:
+      case FieldType::kCurrency:
+        return "Double";
+      case FieldType::kDate:
+        return "Date";
+      case FieldType::kDateTime:
+        return "Datetime";
+      default:
+        return "String";
+    }
+  }
+
+  static rapidjson::Value Column(const std::string& name, const std::string& display,
+                                 const FieldDef* leaf, rapidjson::Value join_columns, Alloc& a) {
+    rapidjson::Value v(rapidjson::kObjectType);
+    bool number = leaf && (leaf->type == FieldType::kInt || leaf->type == FieldType::kDouble ||
+                           leaf->type == FieldType::kCurrency);
+    const char* apex = leaf ? ApexType(leaf->type) : nullptr;
+    v.AddMember("aggregate", false, a);
+    if (apex)
+      v.AddMember("apexType", rapidjson::StringRef(apex), a);
+    else
+      v.AddMember("apexType", rapidjson::Value(rapidjson::kNullType), a);
+    v.AddMember("booleanType", leaf && leaf->type == FieldType::kBoolean, a);
+    v.AddMember("columnName", sfn::json::Str(name, a), a);
+    v.AddMember("custom", leaf && leaf->custom, a);
+    v.AddMember("displayName", sfn::json::Str(display, a), a);
+    v.AddMember("foreignKeyName", rapidjson::Value(rapidjson::kNullType), a);
+    v.AddMember("insertable", leaf && leaf->createable, a);
+    v.AddMember("joinColumns", join_columns, a);
+    v.AddMember("numberType", number, a);
+    v.AddMember("textType", apex && std::string(apex) == "String", a);
+    v.AddMember("updatable", leaf && leaf->updateable, a);
+    return v;
+  }
+
+  // One column for `path` starting at `object`: a field, or a relationship whose joinColumns
+  // hold the rest of the path (as Salesforce nests "Owner.Name").
+  rapidjson::Value PathColumn(const ObjectDef* object, const std::vector<std::string>& path,
+                              size_t i, const std::string& display_prefix, Alloc& a) {
+    const std::string& name = path[i];
+    std::string display = display_prefix.empty() ? name : display_prefix + "." + name;
+    if (i + 1 == path.size()) {
+      const FieldDef* f = object ? object->FindField(name) : nullptr;
+      return Column(f ? f->name : name, display, f, rapidjson::Value(rapidjson::kArrayType), a);
+    }
+    const FieldDef* ref = nullptr;
+    if (object) {
+      for (const auto& f : object->fields) {
+        if (f.type == FieldType::kReference && EqualsIgnoreCase(f.relationship_name, name))
+          ref = &f;
+      }
+    }
+    const ObjectDef* target =
+        ref && !ref->reference_to.empty() ? store.FindObject(ref->reference_to[0]) : nullptr;
+    rapidjson::Value joins(rapidjson::kArrayType);
+    joins.PushBack(PathColumn(target, path, i + 1, display, a), a);
+    std::string shown = ref ? ref->relationship_name : name;
+    return Column(shown, display, nullptr, std::move(joins), a);
+  }
+
+  // GET query?q=...&columns=true (what the Salesforce CLI and the Developer Console ask for):
+  // the query's column metadata instead of its rows. The query is validated like a real one.
+  Response QueryColumns(Ctx& c, const std::string& q, bool given) {
+    if (!given || q.empty())
+      return Error(400, "MALFORMED_QUERY", "A query string has to be specified");
+    soql::ParsedQuery parsed;
+    soql::Error err;
+    if (!soql::Parse(q, &parsed, &err)) return Error(400, err.code, err.message);
+    soql::ExecuteOptions opts;
+    opts.api_version = c.version;
+    soql::QueryResult result;
+    if (!soql::Execute(parsed, c.txn->data(), opts, &result, &err))
+      return Error(400, err.code, err.message);
+    const ObjectDef* object = store.FindObject(parsed.query->object);
+    rapidjson::Document doc(rapidjson::kObjectType);
+    auto& a = doc.GetAllocator();
+    rapidjson::Value columns(rapidjson::kArrayType);
+    bool id_selected = false;
+    for (const auto& ref : parsed.query->select) {
+      std::vector<std::string> path = ref.path;
+      // "Lead.Name" in FROM Lead names the object itself.
+      if (path.size() > 1 && object && EqualsIgnoreCase(path[0], object->name))
+        path.erase(path.begin());
+      if (path.size() == 1 && EqualsIgnoreCase(path[0], "Id")) id_selected = true;
+      columns.PushBack(PathColumn(object, path, 0, "", a), a);
+    }
+    doc.AddMember("columnMetadata", columns, a);
+    doc.AddMember("entityName", sfn::json::Str(object ? object->name : parsed.object, a), a);
+    doc.AddMember("groupBy", false, a);
+    doc.AddMember("idSelected", id_selected, a);
+    doc.AddMember("keyPrefix", sfn::json::Str(object ? object->key_prefix : "", a), a);
+    return Json(200, sfn::json::Serialize(doc));
+  }
+
   Response NextPage(const Ctx& c, const std::string& locator) {
     auto dash = locator.rfind('-');
     std::string id = locator.substr(0, dash);
@@ -326,7 +438,7 @@ struct RestApi::Impl {
 
   rapidjson::Value ObjectSummary(const Ctx& c, const ObjectDef& o, Alloc& a) {
     rapidjson::Value v(rapidjson::kObjectType);
-    bool writable = !o.custom_metadata;
+    bool writable = !o.custom_metadata && !o.read_only;
     v.AddMember("name", sfn::json::Str(o.name, a), a);
     v.AddMember("label", sfn::json::Str(o.label, a), a);
     v.AddMember("labelPlural", sfn::json::Str(o.label + "s", a), a);

@@ -1,8 +1,9 @@
 // The REST API under /services/data/vXX.X/: sObject CRUD and describe,
 // /limits, /query and /queryAll with nextRecordsUrl cursors, sObject
-// Collections (/composite/sobjects) and /composite, and platform-event
-// publishing. Authentication, API-usage counting, faults and the request log
-// are the router's job; this class only serves the resource. Thread-safe.
+// Collections (/composite/sobjects) and /composite, Bulk API 2.0 query jobs
+// (/jobs/query, see bulk_query.h) and platform-event publishing. Authentication, API-usage
+// counting, faults and the request log are the router's job; this class only serves the resource.
+// Thread-safe.
 #pragma once
 
 #include <rapidjson/document.h>
@@ -21,6 +22,8 @@ namespace sfemu {
 struct RestOptions {
   int min_version = 31;  // every vNN.0 from min to max is served
   int max_version = 62;  // --api-version
+  // Bulk API 2.0 query results: rows per page without maxRecords (--bulk-page-records).
+  size_t bulk_page_records = 50000;
 };
 
 class RestApi {

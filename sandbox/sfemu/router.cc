@@ -17,6 +17,18 @@ bool StartsWith(const std::string& s, const char* prefix) {
   return s.rfind(prefix, 0) == 0;
 }
 
+// Salesforce serves "//services/data/..." like "/services/data/...": clients that store an
+// instance URL ending in '/' (the Salesforce CLI does) join paths with a doubled slash.
+std::string CollapseSlashes(const std::string& path) {
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    if (c == '/' && !out.empty() && out.back() == '/') continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace
 
 AuthInfo Router::Authenticate(const sfn::http::Request& request) const {
@@ -39,9 +51,9 @@ AuthInfo Router::Authenticate(const sfn::http::Request& request) const {
 
 std::string Router::InstanceUrl(const sfn::http::Request& request) const {
   std::string host = request.headers.Get("Host");
-  if (!host.empty()) return "http://" + host;
   std::lock_guard<std::mutex> lock(mu_);
-  return base_url_;
+  if (host.empty()) return base_url_;
+  return (base_url_.rfind("https://", 0) == 0 ? "https://" : "http://") + host;
 }
 
 void Router::Finish(const sfn::http::Request& request, const sfn::http::Responder& responder,
@@ -52,6 +64,7 @@ void Router::Finish(const sfn::http::Request& request, const sfn::http::Responde
 }
 
 void Router::Handle(sfn::http::Request&& request, sfn::http::Responder responder) {
+  request.path = CollapseSlashes(request.path);
   const std::string& path = request.path;
   bool rest = StartsWith(path, "/services/data");
   auto with_limits = [&](sfn::http::Response r) {
@@ -92,7 +105,7 @@ void Router::Handle(sfn::http::Request&& request, sfn::http::Responder responder
     }
   }
 
-  if (StartsWith(path, "/services/oauth2/")) {
+  if (StartsWith(path, "/services/oauth2/") || StartsWith(path, "/id/")) {
     return Finish(request, responder, t_.oauth.Handle(request, InstanceUrl(request)), false, "");
   }
   if (StartsWith(path, "/cometd/") || path == "/cometd") {

@@ -47,6 +47,16 @@ class Seeder {
     return *id;
   }
 
+  sfn::Status Update(const std::string& id, const std::string& field, const std::string& value) {
+    Doc doc(rapidjson::kObjectType);
+    doc.AddMember(sfn::json::Str(field, doc.GetAllocator()),
+                  sfn::json::Str(value, doc.GetAllocator()), doc.GetAllocator());
+    ApiError error;
+    if (!txn_.Update(nullptr, id, doc, creator_, &error))
+      return sfn::Status::InvalidArgument("seed: cannot update " + id + ": " + error.message);
+    return sfn::Status::Ok();
+  }
+
   void set_creator(std::string id) { creator_ = std::move(id); }
   std::map<std::string, std::string>& refs() { return refs_; }
 
@@ -77,8 +87,22 @@ sfn::Result<BaseIds> SeedBaseOrg(Seeder& s) {
                                           {"Alias", std::string("integ")},
                                           {"TimeZoneSidKey", std::string("America/New_York")}}));
   s.set_creator(integration);
-  SEED_TRY(admin_profile, s.Insert("Profile", {{"Name", std::string("System Administrator")}}));
+  // The org's own record: the first 00D id, which is the org id (MakeId("00D", 1)).
+  SEED_TRY(org, s.Insert("Organization", {{"Name", std::string("sfnotify demo org")},
+                                          {"OrganizationType", std::string("Developer Edition")},
+                                          {"InstanceName", std::string("LOCAL")},
+                                          {"IsSandbox", false},
+                                          {"Country", std::string("US")},
+                                          {"LanguageLocaleKey", std::string("en_US")},
+                                          {"DefaultLocaleSidKey", std::string("en_US")},
+                                          {"TimeZoneSidKey", std::string("America/New_York")},
+                                          {"PrimaryContact", std::string("Integration User")}}));
+  (void)org;
+  SEED_TRY(admin_profile, s.Insert("Profile", {{"Name", std::string("System Administrator")},
+                                               {"PermissionsModifyAllData", true}}));
   SEED_TRY(standard_profile, s.Insert("Profile", {{"Name", std::string("Standard User")}}));
+  // The integration user has the System Administrator profile (Modify All Data).
+  if (auto st = s.Update(integration, "ProfileId", admin_profile); !st.ok()) return st;
   Doc patch(rapidjson::kObjectType);
   SEED_TRY(sender, s.Insert("User", {{"Username", std::string("sender@sfnotify.demo")},
                                      {"FirstName", std::string("Sam")},
@@ -110,6 +134,14 @@ sfn::Result<BaseIds> SeedBaseOrg(Seeder& s) {
   (void)a1;
   (void)a2;
   (void)a3;
+  // A permission set group holding the sender set, assigned to nobody: tests assign it to
+  // check that group membership is seen the way Salesforce represents it.
+  SEED_TRY(team,
+           s.Insert("PermissionSetGroup", {{"DeveloperName", std::string("SMS_Notification_Team")},
+                                           {"MasterLabel", std::string("SMS Notification Team")}}));
+  SEED_TRY(team_sender, s.Insert("PermissionSetGroupComponent", {{"PermissionSetGroupId", team},
+                                                                 {"PermissionSetId", sender_set}}));
+  (void)team_sender;
 
   auto mdt = [](std::string name, std::string label) {
     return Fields{{"DeveloperName", name},

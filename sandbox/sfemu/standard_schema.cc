@@ -98,7 +98,11 @@ ObjectDef Lead() {
   b.Add("LeadSource", "Lead Source", FieldType::kPicklist, 255).picklist_values = {
       "Web", "Phone Inquiry", "Partner Referral", "Other"};
   b.Bool("HasOptedOutOfEmail", "Email Opt Out");
-  b.Bool("IsConverted", "Converted").createable = false;
+  // Conversion (LeadConvert in a real org; the /__emulator/leads/convert hook or a seed here).
+  b.ReadOnly(b.Bool("IsConverted", "Converted"));
+  b.ReadOnly(b.Ref("ConvertedContactId", "Converted Contact ID", {"Contact"}, "ConvertedContact"));
+  b.ReadOnly(b.Ref("ConvertedAccountId", "Converted Account ID", {"Account"}, "ConvertedAccount"));
+  b.ReadOnly(b.Add("ConvertedDate", "Converted Date", FieldType::kDate));
   b.SmsFields();
   b.Audit(true);
   return b.Build();
@@ -191,6 +195,7 @@ ObjectDef User() {
 ObjectDef Profile() {
   ObjectBuilder b("Profile", "Profile", "00e");
   b.Text("Name", "Name", 255).required_on_create = true;
+  b.Bool("PermissionsModifyAllData", "Modify All Data");
   b.Audit(false);
   return b.Build();
 }
@@ -199,20 +204,16 @@ ObjectDef PermissionSet() {
   ObjectBuilder b("PermissionSet", "Permission Set", "0PS");
   b.Text("Name", "Name", 80).required_on_create = true;
   b.Text("Label", "Label", 80).required_on_create = true;
-  b.Audit(false);
-  return b.Build();
-}
-
-// Assigning a permission set group is one assignment whose PermissionSetGroupId names the group
-// and whose PermissionSetId is the group's own aggregate permission set (real orgs fill it in; here
-// the caller gives it). The member sets are PermissionSetGroupComponent rows.
-ObjectDef PermissionSetAssignment() {
-  ObjectBuilder b("PermissionSetAssignment", "Permission Set Assignment", "0Pa");
-  b.Ref("AssigneeId", "Assignee ID", {"User"}, "Assignee").required_on_create = true;
-  b.Ref("PermissionSetId", "Permission Set ID", {"PermissionSet"}, "PermissionSet")
-      .required_on_create = true;
-  b.Ref("PermissionSetGroupId", "Permission Set Group ID", {"PermissionSetGroup"},
-        "PermissionSetGroup");
+  b.Text("Description", "Description", 255);
+  b.Bool("PermissionsModifyAllData", "Modify All Data");
+  // "Regular" for ordinary sets; "Group" for the aggregate set Salesforce keeps per
+  // permission set group (PermissionSetGroupId names the group). Set by the org.
+  FieldDef& type = b.ReadOnly(b.Add("Type", "Type", FieldType::kPicklist, 40));
+  type.picklist_values = {"Regular", "Group", "Profile", "Session", "Standard"};
+  type.default_value = "Regular";
+  b.ReadOnly(b.Bool("IsOwnedByProfile", "Is Owned By Profile"));
+  b.ReadOnly(b.Ref("PermissionSetGroupId", "Permission Set Group ID", {"PermissionSetGroup"},
+                   "PermissionSetGroup"));
   b.Audit(false);
   return b.Build();
 }
@@ -221,11 +222,14 @@ ObjectDef PermissionSetGroup() {
   ObjectBuilder b("PermissionSetGroup", "Permission Set Group", "0PG");
   b.Text("DeveloperName", "Developer Name", 80).required_on_create = true;
   b.Text("MasterLabel", "Label", 80).required_on_create = true;
+  b.Text("Description", "Description", 255);
+  FieldDef& status = b.ReadOnly(b.Add("Status", "Status", FieldType::kPicklist, 40));
+  status.picklist_values = {"Updated", "Outdated", "Updating", "Failed"};
+  status.default_value = "Updated";
   b.Audit(false);
   return b.Build();
 }
 
-// Key prefix as seen in orgs' ids of this object (0PH...); nothing in sfnotify relies on it.
 ObjectDef PermissionSetGroupComponent() {
   ObjectBuilder b("PermissionSetGroupComponent", "Permission Set Group Component", "0PH");
   b.Ref("PermissionSetGroupId", "Permission Set Group ID", {"PermissionSetGroup"},
@@ -235,6 +239,47 @@ ObjectDef PermissionSetGroupComponent() {
       .required_on_create = true;
   b.Audit(false);
   return b.Build();
+}
+
+ObjectDef PermissionSetAssignment() {
+  ObjectBuilder b("PermissionSetAssignment", "Permission Set Assignment", "0Pa");
+  b.Ref("AssigneeId", "Assignee ID", {"User"}, "Assignee").required_on_create = true;
+  // Required unless PermissionSetGroupId is given: then the org fills in the group's
+  // aggregate permission set (Type = Group), as Salesforce does.
+  b.Ref("PermissionSetId", "Permission Set ID", {"PermissionSet"}, "PermissionSet");
+  b.Ref("PermissionSetGroupId", "Permission Set Group ID", {"PermissionSetGroup"},
+        "PermissionSetGroup");
+  b.ReadOnly(b.Bool("IsActive", "Is Active")).default_value = "true";
+  b.Audit(false);
+  return b.Build();
+}
+
+// The org itself: one record whose Id is the org id. Read-only through the API here (a real
+// org lets an admin update a few fields such as Name; sfemu does not).
+ObjectDef Organization() {
+  ObjectBuilder b("Organization", "Organization", "00D");
+  b.Text("Name", "Name", 80);
+  b.Text("Division", "Division", 80);
+  b.Text("Country", "Country", 80);
+  b.Text("Phone", "Phone", 40);
+  b.Text("PrimaryContact", "Primary Contact", 80);
+  FieldDef& type = b.Add("OrganizationType", "Edition", FieldType::kPicklist, 40);
+  type.picklist_values = {
+      "Team Edition",     "Professional Edition", "Enterprise Edition",      "Developer Edition",
+      "Personal Edition", "Unlimited Edition",    "Contact Manager Edition", "Base Edition"};
+  b.Text("InstanceName", "Instance Name", 5);
+  b.Bool("IsSandbox", "Is Sandbox");
+  b.Add("TrialExpirationDate", "Trial Expiration Date", FieldType::kDateTime);
+  b.Text("NamespacePrefix", "Namespace Prefix", 15);
+  b.Text("LanguageLocaleKey", "Locale", 40);
+  b.Text("DefaultLocaleSidKey", "Default Locale", 40);
+  b.Text("TimeZoneSidKey", "Default Time Zone", 40);
+  b.Bool("IsReadOnly", "Is Read Only");
+  b.Audit(false);
+  ObjectDef def = b.Build();
+  def.read_only = true;
+  for (auto& f : def.fields) f.createable = f.updateable = false;
+  return def;
 }
 
 ObjectDef Campaign() {
@@ -336,9 +381,10 @@ std::vector<ObjectDef> StandardObjects() {
           User(),
           Profile(),
           PermissionSet(),
-          PermissionSetAssignment(),
           PermissionSetGroup(),
           PermissionSetGroupComponent(),
+          PermissionSetAssignment(),
+          Organization(),
           Campaign(),
           CampaignMember(),
           OutboundNotification(),

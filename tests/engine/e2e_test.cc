@@ -152,18 +152,16 @@ TEST_CASE("a role held through a permission set group lets the user send", "[e2e
   auto sender_set = stack.RecordIds("PermissionSet", text_is("Name", "SMS_Notification_Sender"));
   REQUIRE(viewer.size() == 1);
   REQUIRE(sender_set.size() == 1);
-  // As an org records it: the group, its own aggregate set, the member set, one assignment of the
-  // group.
+  // As an org records it: the group and its member set; assigning the group is one assignment
+  // naming the group, whose PermissionSetId the org fills in with the group's own aggregate set.
   auto group = stack.CreateRecords(
       "PermissionSetGroup", {R"({"DeveloperName":"SMS_Senders","MasterLabel":"SMS Senders"})"});
-  auto aggregate = stack.CreateRecords("PermissionSet",
-                                       {R"({"Name":"X0PG_SMS_Senders","Label":"SMS Senders"})"});
   stack.CreateRecords("PermissionSetGroupComponent",
                       {R"({"PermissionSetGroupId":")" + group[0] + R"(","PermissionSetId":")" +
                        sender_set[0] + R"("})"});
   stack.CreateRecords("PermissionSetAssignment",
-                      {R"({"AssigneeId":")" + viewer[0] + R"(","PermissionSetId":")" +
-                       aggregate[0] + R"(","PermissionSetGroupId":")" + group[0] + R"("})"});
+                      {R"({"AssigneeId":")" + viewer[0] + R"(","PermissionSetGroupId":")" + group[0] +
+                       R"("})"});
 
   auto leads = stack.RecordIds("Lead");
   stack.Publish("viewer@sfnotify.demo", R"({"Request_Id__c":"e2e-group","Contact_Point__c":"Main",

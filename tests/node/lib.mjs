@@ -19,7 +19,7 @@ function spawnReady(argv, env, stderr, what) {
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited with ${code}`)); });
     child.stdout.on('data', (chunk) => {
       buffer += chunk.toString();
-      const m = buffer.match(/listening on (http:\/\/\S+)/);
+      const m = buffer.match(/listening on (https?:\/\/\S+)/);
       if (m) {
         clearTimeout(timer);
         child.removeAllListeners('exit');

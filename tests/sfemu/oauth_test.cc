@@ -150,13 +150,19 @@ TEST_CASE("JWT bearer flow verifies RS256, iss, sub, aud and exp", "[sfemu][oaut
     auto r = JwtGrant(emu, Jwt(Claims(kClientId, kIntegration, emu.url(), 120)));
     RequireOAuthError(r, "invalid_grant", "audience is invalid");
   }
-  SECTION("expired and too-far exp") {
+  SECTION("exp: 3 minutes of clock skew past it, no upper bound (as Salesforce documents)") {
     RequireOAuthError(
-        JwtGrant(emu, Jwt(Claims(kClientId, kIntegration, "https://login.salesforce.com", -10))),
+        JwtGrant(emu, Jwt(Claims(kClientId, kIntegration, "https://login.salesforce.com", -200))),
         "invalid_grant", "expired authorization code");
-    RequireOAuthError(
-        JwtGrant(emu, Jwt(Claims(kClientId, kIntegration, "https://login.salesforce.com", 600))),
-        "invalid_grant", "invalid assertion");
+    CHECK(JwtGrant(emu, Jwt(Claims(kClientId, kIntegration, "https://login.salesforce.com", -60)))
+              .status == 200);
+    CHECK(JwtGrant(emu, Jwt(Claims(kClientId, kIntegration, "https://login.salesforce.com", 600)))
+              .status == 200);
+    // The Salesforce CLI's assertion: exp = Date.now() + 300 (milliseconds).
+    std::string cli_claims = R"({"iss":")" + std::string(kClientId) + R"(","sub":")" +
+                             kIntegration + R"(","aud":"https://login.salesforce.com","exp":)" +
+                             std::to_string(sfn::timeutil::NowMillis() + 300) + "}";
+    CHECK(JwtGrant(emu, Jwt(cli_claims)).status == 200);
   }
 }
 
