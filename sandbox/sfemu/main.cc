@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
   server_options.host = flags.host;
   server_options.port = flags.port;
   sfemu::Router router(
-      sfemu::RouterTargets{oauth, rest, cometd, hooks, faults, log, usage, org_id});
+      sfemu::RouterTargets{oauth, rest, cometd, hooks, faults, log, usage, org_id, &store});
   sfn::http::Server server(server_options,
                            [&router](sfn::http::Request&& request, sfn::http::Responder responder) {
                              router.Handle(std::move(request), std::move(responder));

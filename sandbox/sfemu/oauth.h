@@ -1,4 +1,6 @@
-// sfemu's OAuth 2.0 server: the token endpoint (JWT bearer, client
+// sfemu's OAuth 2.0 server: the web server flow (/services/oauth2/authorize
+// with a login form for the demo users, PKCE S256, callbacks on 127.0.0.1 /
+// localhost only), the token endpoint (authorization code, JWT bearer, client
 // credentials, refresh token with optional rotation, username-password),
 // /services/oauth2/revoke and /services/oauth2/introspect, and the table of
 // issued tokens the router checks bearer tokens against. Error bodies and
@@ -41,8 +43,9 @@ class OAuthServer {
   OAuthServer(OrgStore& store, OAuthOptions options);
   ~OAuthServer();
 
-  // Handles POST /services/oauth2/{token,revoke,introspect}. `instance_url`
-  // is sfemu's own base URL (returned as instance_url and in the id URL).
+  // Handles GET/POST /services/oauth2/authorize and POST
+  // /services/oauth2/{token,revoke,introspect}. `instance_url` is sfemu's own base URL (returned as
+  // instance_url and in the id URL).
   sfn::http::Response Handle(const sfn::http::Request& request, const std::string& instance_url);
 
   // The token's user when it is known, unexpired and not revoked.
