@@ -16,6 +16,7 @@
 #include "common/http_server.h"
 #include "common/work_queue.h"
 #include "connector/engine/engine.h"
+#include "connector/intake/visibility.h"
 
 namespace sfn::connector {
 
@@ -36,6 +37,19 @@ struct ApiServerOptions {
   int worker_threads = 4;         // for handlers that call Salesforce
 };
 
+// Who is reading: an API key (a machine; its role decides) or a person signed
+// in through the web page (a session; visibility.h decides).
+struct Principal {
+  ApiRole role = ApiRole::kRead;
+  bool session = false;  // signed in with Salesforce (cookie), not an API key
+  std::string user_id;   // Salesforce User Id of a signed-in person
+  std::string user_name;
+  ViewerRights rights;  // keys: everything, whole numbers for admin keys only
+};
+
+// Looks up the signed-in person of a request (its session cookie); nullopt when none.
+using SessionAuthenticator = std::function<std::optional<Principal>(const http::Request&)>;
+
 // Extra routes mounted by later components (webhooks, history). Return false
 // when the request is not theirs.
 using RouteHandler = std::function<bool(http::Request& request, http::Responder& responder)>;
@@ -51,6 +65,11 @@ class ApiServer {
 
   // Resolves the key in a request; nullopt when missing or unknown.
   std::optional<ApiRole> Authenticate(const http::Request& request) const;
+  // For read endpoints: the API key, else the web session; nullopt when neither.
+  // Sessions never authorise writes (POST /v1/notifications takes keys only).
+  std::optional<Principal> AuthenticateViewer(const http::Request& request) const;
+  // Set before Start().
+  void SetSessionAuthenticator(SessionAuthenticator sessions) { sessions_ = std::move(sessions); }
   // Extra lines for /metrics (e.g. Salesforce API usage).
   void SetMetricsSource(std::function<std::string()> source) { metrics_source_ = std::move(source); }
 
@@ -64,6 +83,7 @@ class ApiServer {
   Engine& engine_;
   std::vector<RouteHandler> routes_;
   std::function<std::string()> metrics_source_;
+  SessionAuthenticator sessions_;
   std::unique_ptr<WorkQueue> workers_;
   std::unique_ptr<http::Server> server_;
 };

@@ -68,6 +68,8 @@ struct StackOptions {
   std::string alerts_sender = "+15005550006";
   // http.public_url (as behind a proxy); "" = the connector's own listen address.
   std::string public_url;
+  // Members added verbatim to the "http" object, e.g. R"("session_hours": 1, )".
+  std::string extra_http_json;
 };
 
 class Stack {
@@ -104,7 +106,7 @@ class Stack {
   ],
   "store": {"path": ")" + dir_.File("sfnotify.sqlite") + R"("},
   "mapping_file": ")" + sfn::test::SourceDir() + R"(/mapping/demo-mapping.json",
-  "http": {"listen": "127.0.0.1:0", )" + (options_.public_url.empty() ? "" : R"("public_url": ")" + options_.public_url + R"(", )") + R"("api_keys": [
+  "http": {"listen": "127.0.0.1:0", )" + (options_.public_url.empty() ? "" : R"("public_url": ")" + options_.public_url + R"(", )") + options_.extra_http_json + R"("api_keys": [
     {"name": "ops", "key_env": "E2E_API_KEY", "role": "admin"},
     {"name": "viewer", "key_env": "E2E_READ_KEY", "role": "read"}]},
   )" + options_.extra_config_json + R"(
