@@ -50,9 +50,15 @@ std::optional<ParamError> ParseListParams(const std::string& query, const PhoneN
     } else if (name == "contact_point") {
       filter->contact_point = value;
     } else if (name == "requested_by" || name == "record_id") {
-      // An Id, or else a name (the whole Name, any case).
+      // An Id, or else a name (the whole Name, any case). Letters and digits starting with a
+      // digit are taken for a mistyped Id (names do not start so), so a typo is not a name search.
       auto id = salesforce::NormalizeId(value);
       if (!id.ok()) {
+        bool id_like = std::isdigit(static_cast<unsigned char>(value[0])) != 0;
+        for (char c : value) id_like = id_like && std::isalnum(static_cast<unsigned char>(c)) != 0;
+        if (id_like) {
+          return ParamError{name, "'" + name + "' is neither a name nor a Salesforce Id: " + id.status().message()};
+        }
         (name == "requested_by" ? filter->requested_by_name : filter->record_name) = value;
         continue;
       }

@@ -107,7 +107,10 @@ bool WebLogin::Handle(http::Request& request, http::Responder& responder) {
     return false;
   };
   if (path == "/auth/login") {
-    if (only("GET")) Login(responder);
+    if (only("GET")) {
+      http::Responder reply = responder;
+      workers_->Post([this, reply] { Login(reply); });  // it purges expired sessions (a write)
+    }
   } else if (path == kCallbackPath) {
     if (only("GET")) {
       auto req = std::make_shared<http::Request>(request);
