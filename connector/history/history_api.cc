@@ -57,7 +57,8 @@ std::optional<ParamError> ParseListParams(const std::string& query, const PhoneN
         bool id_like = std::isdigit(static_cast<unsigned char>(value[0])) != 0;
         for (char c : value) id_like = id_like && std::isalnum(static_cast<unsigned char>(c)) != 0;
         if (id_like) {
-          return ParamError{name, "'" + name + "' is neither a name nor a Salesforce Id: " + id.status().message()};
+          return ParamError{name, "'" + name + "' is neither a name nor a Salesforce Id: " +
+                                      id.status().message()};
         }
         (name == "requested_by" ? filter->requested_by_name : filter->record_name) = value;
         continue;

@@ -412,7 +412,8 @@ TEST_CASE("retention purges old finished notifications in batches and keeps the 
   CHECK((*keep)->PurgeOnce(now + 1000LL * 86400000)->notifications == 0);
 }
 
-TEST_CASE("names kept with the outbox rows are shown and filtered on, any case", "[history][names]") {
+TEST_CASE("names kept with the outbox rows are shown and filtered on, any case",
+          "[history][names]") {
   sfn::test::TempDir dir;
   std::string path = dir.File("store.sqlite");
   auto store = OpenSqliteStore({path});
@@ -457,12 +458,14 @@ TEST_CASE("names kept with the outbox rows are shown and filtered on, any case",
   CHECK((*query)->List(hidden, "", 10)->items.empty());
   hidden.visible_contact_points = std::vector<std::string>{};
   CHECK((*query)->List(hidden, "", 10)->items.empty());
-  auto usage = (*query)->Usage(0, INT64_MAX, UsageGroupBy::kContactPoint, std::vector<std::string>{"Alerts"});
+  auto usage = (*query)->Usage(0, INT64_MAX, UsageGroupBy::kContactPoint,
+                               std::vector<std::string>{"Alerts"});
   REQUIRE(usage.ok());
   CHECK(usage->rows.empty());
 }
 
-TEST_CASE("a store from before names were kept opens, gains the columns and shows its Ids", "[history][names]") {
+TEST_CASE("a store from before names were kept opens, gains the columns and shows its Ids",
+          "[history][names]") {
   sfn::test::TempDir dir;
   std::string path = dir.File("store.sqlite");
   auto seeded = history_seed::Seed(path, 6);

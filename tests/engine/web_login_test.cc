@@ -26,7 +26,8 @@ std::string QueryParam(const std::string& url, const std::string& name) {
 // The whole Set-Cookie line for `name` ("" when none).
 std::string SetCookie(const sfn::http::Response& r, const std::string& name) {
   for (const auto& [header, value] : r.headers.items()) {
-    if (sfn::http::EqualsIgnoreCase(header, "Set-Cookie") && value.rfind(name + "=", 0) == 0) return value;
+    if (sfn::http::EqualsIgnoreCase(header, "Set-Cookie") && value.rfind(name + "=", 0) == 0)
+      return value;
   }
   return "";
 }
@@ -34,7 +35,9 @@ std::string SetCookie(const sfn::http::Response& r, const std::string& name) {
 std::string CookieValue(const std::string& set_cookie) {
   size_t eq = set_cookie.find('=');
   size_t semi = set_cookie.find(';');
-  return eq == std::string::npos ? "" : set_cookie.substr(eq + 1, semi == std::string::npos ? semi : semi - eq - 1);
+  return eq == std::string::npos
+             ? ""
+             : set_cookie.substr(eq + 1, semi == std::string::npos ? semi : semi - eq - 1);
 }
 
 std::string Target(const std::string& url, const std::string& base) {
@@ -45,7 +48,7 @@ std::string Target(const std::string& url, const std::string& base) {
 struct StartedLogin {
   std::string authorize_url;  // where the connector sent the browser
   std::string state;
-  std::string login_cookie;   // sfn_login value
+  std::string login_cookie;  // sfn_login value
 };
 
 StartedLogin StartLogin(Stack& stack) {
@@ -62,17 +65,19 @@ StartedLogin StartLogin(Stack& stack) {
   CHECK(s.login_cookie == s.state);
   CHECK(QueryParam(s.authorize_url, "code_challenge_method") == "S256");
   CHECK(QueryParam(s.authorize_url, "code_challenge").size() == 43);  // base64url of a SHA-256
-  CHECK(QueryParam(s.authorize_url, "redirect_uri") == stack.api->client->base_url() + "/auth/callback");
+  CHECK(QueryParam(s.authorize_url, "redirect_uri") ==
+        stack.api->client->base_url() + "/auth/callback");
   return s;
 }
 
 // Fills in sfemu's login form for `username`; returns the callback URL sfemu redirects to.
-std::string SubmitLoginForm(Stack& stack, const std::string& authorize_url, const std::string& username) {
+std::string SubmitLoginForm(Stack& stack, const std::string& authorize_url,
+                            const std::string& username) {
   auto page = stack.org->Send("GET", Target(authorize_url, stack.org_url()));
   REQUIRE(page.status == 200);
   CHECK(page.body.find("id=\"username\"") != std::string::npos);
-  std::string body = authorize_url.substr(authorize_url.find('?') + 1) + "&username=" + sfn::form::Encode(username) +
-                     "&password=sfnotify-demo";
+  std::string body = authorize_url.substr(authorize_url.find('?') + 1) +
+                     "&username=" + sfn::form::Encode(username) + "&password=sfnotify-demo";
   auto submitted = stack.org->Send("POST", "/services/oauth2/authorize", body,
                                    {{"Content-Type", "application/x-www-form-urlencoded"}});
   INFO(submitted.body);
@@ -118,14 +123,16 @@ std::string UserId(Stack& stack, const std::string& username) {
 
 std::vector<std::string> ItemIds(const rapidjson::Document& page) {
   std::vector<std::string> ids;
-  for (const auto& item : page["items"].GetArray()) ids.push_back(item["notification_id"].GetString());
+  for (const auto& item : page["items"].GetArray())
+    ids.push_back(item["notification_id"].GetString());
   return ids;
 }
 
 }  // namespace
 
-TEST_CASE("signed in with Salesforce, each person sees their contact points, names and record links",
-          "[e2e][web_login]") {
+TEST_CASE(
+    "signed in with Salesforce, each person sees their contact points, names and record links",
+    "[e2e][web_login]") {
   StackOptions options;
   options.extra_http_json = kWebLogin;
   Stack stack(options);
@@ -133,13 +140,15 @@ TEST_CASE("signed in with Salesforce, each person sees their contact points, nam
   std::string sender = UserId(stack, "sender@sfnotify.demo");
   std::string viewer = UserId(stack, "viewer@sfnotify.demo");
   // Main needs SMS_Notification_Sender (the sender holds it); Alerts is open to Everyone.
-  auto main = stack.Api("POST", "/v1/notifications",
-                        R"({"request_id":"web-main","contact_point":"Main","requested_by":")" + sender +
-                            R"(","message":"Main news","record_ids":[")" + leads[0] + R"("]})");
+  auto main =
+      stack.Api("POST", "/v1/notifications",
+                R"({"request_id":"web-main","contact_point":"Main","requested_by":")" + sender +
+                    R"(","message":"Main news","record_ids":[")" + leads[0] + R"("]})");
   REQUIRE(main.status == 202);
-  auto alerts = stack.Api("POST", "/v1/notifications",
-                          R"({"request_id":"web-alerts","contact_point":"Alerts","requested_by":")" + viewer +
-                              R"(","message":"Alert news","record_ids":[")" + leads[1] + R"("]})");
+  auto alerts =
+      stack.Api("POST", "/v1/notifications",
+                R"({"request_id":"web-alerts","contact_point":"Alerts","requested_by":")" + viewer +
+                    R"(","message":"Alert news","record_ids":[")" + leads[1] + R"("]})");
   REQUIRE(alerts.status == 202);
   std::string main_id = Json(main.body)["notification_id"].GetString();
   std::string alerts_id = Json(alerts.body)["notification_id"].GetString();
@@ -162,7 +171,8 @@ TEST_CASE("signed in with Salesforce, each person sees their contact points, nam
     auto page = Json(list.body);
     CHECK(ItemIds(page) == std::vector<std::string>{alerts_id});
     CHECK(std::string(page["items"][0]["requested_by_name"].GetString()) == "Vera Viewer");
-    CHECK(std::string(page["items"][0]["requested_by_url"].GetString()) == stack.org_url() + "/" + viewer);
+    CHECK(std::string(page["items"][0]["requested_by_url"].GetString()) ==
+          stack.org_url() + "/" + viewer);
 
     auto refused = AsUser(stack, session, "GET", "/v1/history/" + main_id);
     CHECK(refused.status == 403);
@@ -185,11 +195,14 @@ TEST_CASE("signed in with Salesforce, each person sees their contact points, nam
     CHECK(record.body.find("Wendy Webview1") != std::string::npos);
 
     // Filters take names as well as Ids (any case), still within what the user sees.
-    auto by_name = Json(AsUser(stack, session, "GET", "/v1/history?record_id=wendy%20webview1").body);
+    auto by_name =
+        Json(AsUser(stack, session, "GET", "/v1/history?record_id=wendy%20webview1").body);
     CHECK(ItemIds(by_name) == std::vector<std::string>{alerts_id});
-    auto hidden = Json(AsUser(stack, session, "GET", "/v1/history?record_id=Wendy%20Webview0").body);
+    auto hidden =
+        Json(AsUser(stack, session, "GET", "/v1/history?record_id=Wendy%20Webview0").body);
     CHECK(ItemIds(hidden).empty());
-    auto by_user = Json(AsUser(stack, session, "GET", "/v1/history?requested_by=Vera%20Viewer").body);
+    auto by_user =
+        Json(AsUser(stack, session, "GET", "/v1/history?requested_by=Vera%20Viewer").body);
     CHECK(ItemIds(by_user) == std::vector<std::string>{alerts_id});
 
     auto usage = Json(AsUser(stack, session, "GET", "/v1/usage").body);
@@ -200,12 +213,14 @@ TEST_CASE("signed in with Salesforce, each person sees their contact points, nam
 
     // A session reads; it never sends (that takes an API key).
     auto send = AsUser(stack, session, "POST", "/v1/notifications",
-                       R"({"request_id":"web-x","contact_point":"Alerts","requested_by":")" + viewer +
-                           R"(","message":"x","record_ids":[")" + leads[1] + R"("]})");
+                       R"({"request_id":"web-x","contact_point":"Alerts","requested_by":")" +
+                           viewer + R"(","message":"x","record_ids":[")" + leads[1] + R"("]})");
     CHECK(send.status == 401);
   }
 
-  SECTION("a sender sees the contact points whose roles they hold; the admin set sees everything whole") {
+  SECTION(
+      "a sender sees the contact points whose roles they hold; the admin set sees everything "
+      "whole") {
     std::string session = SignIn(stack, "sender@sfnotify.demo");
     auto me = Json(AsUser(stack, session, "GET", "/auth/me").body);
     CHECK(std::string(me["name"].GetString()) == "Sam Sender");
@@ -234,9 +249,10 @@ TEST_CASE("signed in with Salesforce, each person sees their contact points, nam
   }
 
   SECTION("the CLI shows names and links") {
-    auto show = sfn::ChildProcess::Start({sfn::test::BinDir() + "/sfnotify", "history", "show", main_id, "--url",
-                                          stack.api->client->base_url(), "--key", kApiKey},
-                                         stack.dir().File("cli.log"));
+    auto show =
+        sfn::ChildProcess::Start({sfn::test::BinDir() + "/sfnotify", "history", "show", main_id,
+                                  "--url", stack.api->client->base_url(), "--key", kApiKey},
+                                 stack.dir().File("cli.log"));
     REQUIRE(show.ok());
     std::string out = show->ReadRemaining(std::chrono::seconds(30));
     INFO(out << sfn::test::ReadFile(stack.dir().File("cli.log")));
@@ -247,8 +263,10 @@ TEST_CASE("signed in with Salesforce, each person sees their contact points, nam
   }
 }
 
-TEST_CASE("sign-in refuses an unknown state, another browser's state and a code bound to another verifier",
-          "[e2e][web_login]") {
+TEST_CASE(
+    "sign-in refuses an unknown state, another browser's state and a code bound to another "
+    "verifier",
+    "[e2e][web_login]") {
   StackOptions options;
   options.extra_http_json = kWebLogin;
   Stack stack(options);
@@ -259,7 +277,8 @@ TEST_CASE("sign-in refuses an unknown state, another browser's state and a code 
     std::string callback = SubmitLoginForm(stack, login.authorize_url, "sender@sfnotify.demo");
     std::string forged = "/auth/callback?code=" + sfn::form::Encode(QueryParam(callback, "code")) +
                          "&state=0123456789abcdef0123456789abcdef";
-    auto r = stack.api->Send("GET", forged, "", {{"Cookie", "sfn_login=0123456789abcdef0123456789abcdef"}});
+    auto r = stack.api->Send("GET", forged, "",
+                             {{"Cookie", "sfn_login=0123456789abcdef0123456789abcdef"}});
     CHECK(r.status == 400);
     CHECK(std::string(Json(r.body)["error"]["code"].GetString()) == "invalid_state");
     CHECK(SetCookie(r, "sfn_session").empty());
@@ -272,23 +291,30 @@ TEST_CASE("sign-in refuses an unknown state, another browser's state and a code 
     CHECK(foreign.status == 400);
     CHECK(foreign.body.find("another browser") != std::string::npos);
     // The state is spent by that attempt: the right browser cannot replay it either.
-    auto replay = stack.api->Send("GET", Target(callback, base), "", {{"Cookie", "sfn_login=" + login.login_cookie}});
+    auto replay = stack.api->Send("GET", Target(callback, base), "",
+                                  {{"Cookie", "sfn_login=" + login.login_cookie}});
     CHECK(replay.status == 400);
     CHECK(std::string(Json(replay.body)["error"]["code"].GetString()) == "invalid_state");
   }
 
   SECTION("an authorization code obtained with someone else's PKCE challenge") {
     StartedLogin victim = StartLogin(stack);
-    // An attacker authorises with their own challenge and slips the code into the victim's callback.
+    // An attacker authorises with their own challenge and slips the code into the victim's
+    // callback.
     std::string attacker_verifier = sfn::crypto::RandomHex(32);
-    std::string attacker_challenge = sfn::crypto::Base64UrlEncode(sfn::crypto::Sha256(attacker_verifier));
-    std::string authorize = stack.org_url() + "/services/oauth2/authorize?response_type=code&client_id=sfnotify-local"
-                            "&redirect_uri=" + sfn::form::Encode(base + "/auth/callback") +
-                            "&state=attacker&code_challenge=" + attacker_challenge + "&code_challenge_method=S256";
+    std::string attacker_challenge =
+        sfn::crypto::Base64UrlEncode(sfn::crypto::Sha256(attacker_verifier));
+    std::string authorize = stack.org_url() +
+                            "/services/oauth2/authorize?response_type=code&client_id=sfnotify-local"
+                            "&redirect_uri=" +
+                            sfn::form::Encode(base + "/auth/callback") +
+                            "&state=attacker&code_challenge=" + attacker_challenge +
+                            "&code_challenge_method=S256";
     std::string attacker_callback = SubmitLoginForm(stack, authorize, "integration@sfnotify.demo");
     std::string code = QueryParam(attacker_callback, "code");
-    auto r = stack.api->Send("GET", "/auth/callback?code=" + sfn::form::Encode(code) + "&state=" + victim.state, "",
-                             {{"Cookie", "sfn_login=" + victim.login_cookie}});
+    auto r = stack.api->Send(
+        "GET", "/auth/callback?code=" + sfn::form::Encode(code) + "&state=" + victim.state, "",
+        {{"Cookie", "sfn_login=" + victim.login_cookie}});
     INFO(r.body);
     CHECK(r.status == 400);
     CHECK(r.body.find("invalid code verifier") != std::string::npos);
@@ -296,7 +322,8 @@ TEST_CASE("sign-in refuses an unknown state, another browser's state and a code 
     // sfemu refused the exchange.
     bool refused = false;
     for (const auto& req : stack.OrgRequests()["requests"].GetArray()) {
-      if (std::string(req["path"].GetString()) == "/services/oauth2/token" && req["status"].GetInt() == 400) {
+      if (std::string(req["path"].GetString()) == "/services/oauth2/token" &&
+          req["status"].GetInt() == 400) {
         refused = true;
       }
     }
@@ -305,9 +332,10 @@ TEST_CASE("sign-in refuses an unknown state, another browser's state and a code 
 
   SECTION("Salesforce's refusal (an error on the callback) is shown, not a session") {
     StartedLogin login = StartLogin(stack);
-    auto r = stack.api->Send("GET", "/auth/callback?error=access_denied&error_description=end-user+denied&state=" +
-                                        login.state,
-                             "", {{"Cookie", "sfn_login=" + login.login_cookie}});
+    auto r = stack.api->Send(
+        "GET",
+        "/auth/callback?error=access_denied&error_description=end-user+denied&state=" + login.state,
+        "", {{"Cookie", "sfn_login=" + login.login_cookie}});
     CHECK(r.status == 400);
     CHECK(r.body.find("access_denied") != std::string::npos);
   }
@@ -337,7 +365,8 @@ TEST_CASE("sign-out needs the CSRF token and revokes the Salesforce token", "[e2
   auto missing = AsUser(stack, session, "POST", "/auth/logout");
   CHECK(missing.status == 403);
   CHECK(std::string(Json(missing.body)["error"]["code"].GetString()) == "csrf_token_invalid");
-  auto wrong = AsUser(stack, session, "POST", "/auth/logout", "", {{"X-CSRF-Token", std::string(48, '0')}});
+  auto wrong =
+      AsUser(stack, session, "POST", "/auth/logout", "", {{"X-CSRF-Token", std::string(48, '0')}});
   CHECK(wrong.status == 403);
   CHECK(AsUser(stack, session, "GET", "/auth/me").status == 200);  // still signed in
   CHECK(AsUser(stack, session, "GET", "/auth/logout").status == 405);
@@ -352,7 +381,8 @@ TEST_CASE("sign-out needs the CSRF token and revokes the Salesforce token", "[e2
   bool revoked = false;
   auto requests = stack.org->Send("GET", "/__emulator/requests?since=" + std::to_string(seq));
   for (const auto& req : Json(requests.body)["requests"].GetArray()) {
-    if (std::string(req["path"].GetString()) == "/services/oauth2/revoke" && req["status"].GetInt() == 200) {
+    if (std::string(req["path"].GetString()) == "/services/oauth2/revoke" &&
+        req["status"].GetInt() == 200) {
       revoked = true;
     }
   }

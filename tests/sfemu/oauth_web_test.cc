@@ -21,15 +21,18 @@ std::string Param(const std::string& url, const std::string& name) {
 }
 
 std::string AuthorizeQuery(const std::string& challenge, const std::string& redirect = kCallback) {
-  return std::string("response_type=code&client_id=") + kClientId + "&redirect_uri=" + sfn::form::Encode(redirect) +
+  return std::string("response_type=code&client_id=") + kClientId +
+         "&redirect_uri=" + sfn::form::Encode(redirect) +
          "&scope=" + sfn::form::Encode("id refresh_token") + "&state=st-1" +
          (challenge.empty() ? "" : "&code_challenge=" + challenge + "&code_challenge_method=S256");
 }
 
 // Logs `user` in through the form; returns the code from the callback redirect.
-std::string Code(const Sfemu& org, const std::string& challenge, const std::string& user = "sender@sfnotify.demo") {
-  auto r = org.Form("/services/oauth2/authorize",
-                    AuthorizeQuery(challenge) + "&username=" + sfn::form::Encode(user) + "&password=" + kPassword);
+std::string Code(const Sfemu& org, const std::string& challenge,
+                 const std::string& user = "sender@sfnotify.demo") {
+  auto r = org.Form("/services/oauth2/authorize", AuthorizeQuery(challenge) +
+                                                      "&username=" + sfn::form::Encode(user) +
+                                                      "&password=" + kPassword);
   INFO(r.body);
   REQUIRE(r.status == 302);
   std::string location = r.headers.Get("Location");
@@ -40,10 +43,11 @@ std::string Code(const Sfemu& org, const std::string& challenge, const std::stri
 
 sfn::http::Response Exchange(const Sfemu& org, const std::string& code, const std::string& verifier,
                              const std::string& redirect = kCallback) {
-  return org.Form("/services/oauth2/token", std::string("grant_type=authorization_code&client_id=") + kClientId +
-                                                "&redirect_uri=" + sfn::form::Encode(redirect) +
-                                                "&code=" + sfn::form::Encode(code) +
-                                                (verifier.empty() ? "" : "&code_verifier=" + verifier));
+  return org.Form("/services/oauth2/token",
+                  std::string("grant_type=authorization_code&client_id=") + kClientId +
+                      "&redirect_uri=" + sfn::form::Encode(redirect) +
+                      "&code=" + sfn::form::Encode(code) +
+                      (verifier.empty() ? "" : "&code_verifier=" + verifier));
 }
 
 std::string ErrorDescription(const sfn::http::Response& r) {
@@ -78,7 +82,8 @@ TEST_CASE("authorize shows a login form and redirects with a code the PKCE verif
   std::string id_url = doc["id"].GetString();
   CHECK(id_url.find("/id/") != std::string::npos);
   // The token works, and it is the sender's.
-  auto me = org.Api("GET", "/sobjects/User/" + id_url.substr(id_url.rfind('/') + 1), doc["access_token"].GetString());
+  auto me = org.Api("GET", "/sobjects/User/" + id_url.substr(id_url.rfind('/') + 1),
+                    doc["access_token"].GetString());
   CHECK(me.status == 200);
   CHECK(Parse(me.body)["Username"] == "sender@sfnotify.demo");
 
@@ -112,30 +117,34 @@ TEST_CASE("the code exchange refuses a wrong or missing verifier and another red
   auto no_secret = Exchange(org, plain, "");
   CHECK(no_secret.status == 400);
   CHECK(std::string(Parse(no_secret.body)["error"].GetString()) == "invalid_client");
-  auto with_secret = org.Form("/services/oauth2/token",
-                              std::string("grant_type=authorization_code&client_id=") + kClientId +
-                                  "&client_secret=" + kClientSecret + "&redirect_uri=" + sfn::form::Encode(kCallback) +
-                                  "&code=" + sfn::form::Encode(Code(org, "")));
+  auto with_secret =
+      org.Form("/services/oauth2/token", std::string("grant_type=authorization_code&client_id=") +
+                                             kClientId + "&client_secret=" + kClientSecret +
+                                             "&redirect_uri=" + sfn::form::Encode(kCallback) +
+                                             "&code=" + sfn::form::Encode(Code(org, "")));
   CHECK(with_secret.status == 200);
 }
 
 TEST_CASE("authorize refuses an unknown client or a callback off this machine on its own page",
           "[sfemu][oauth][web]") {
   Sfemu org;
-  auto client = org.Send("GET", "/services/oauth2/authorize?response_type=code&client_id=nope&redirect_uri=" +
-                                    sfn::form::Encode(kCallback));
+  auto client =
+      org.Send("GET", "/services/oauth2/authorize?response_type=code&client_id=nope&redirect_uri=" +
+                          sfn::form::Encode(kCallback));
   CHECK(client.status == 400);
   CHECK(client.body.find("invalid_client_id") != std::string::npos);
   CHECK_FALSE(client.headers.Has("Location"));
 
-  auto remote = org.Send("GET", "/services/oauth2/authorize?" + AuthorizeQuery("", "https://evil.example/cb"));
+  auto remote = org.Send(
+      "GET", "/services/oauth2/authorize?" + AuthorizeQuery("", "https://evil.example/cb"));
   CHECK(remote.status == 400);
   CHECK(remote.body.find("redirect_uri_mismatch") != std::string::npos);
   CHECK_FALSE(remote.headers.Has("Location"));
 
   // Other problems go back to the (checked) callback as ?error=, with the state.
-  auto type = org.Send("GET", std::string("/services/oauth2/authorize?response_type=token&client_id=") + kClientId +
-                                  "&redirect_uri=" + sfn::form::Encode(kCallback) + "&state=s9");
+  auto type = org.Send(
+      "GET", std::string("/services/oauth2/authorize?response_type=token&client_id=") + kClientId +
+                 "&redirect_uri=" + sfn::form::Encode(kCallback) + "&state=s9");
   CHECK(type.status == 302);
   CHECK(Param(type.headers.Get("Location"), "error") == "unsupported_response_type");
   CHECK(Param(type.headers.Get("Location"), "state") == "s9");
@@ -153,7 +162,8 @@ TEST_CASE("a record's page opens at /{Id} with its name", "[sfemu][web]") {
   auto page = org.Send("GET", "/" + id);
   REQUIRE(page.status == 200);
   CHECK(page.headers.Get("Content-Type").rfind("text/html", 0) == 0);
-  CHECK(page.body.find(std::string("<h1 id=\"name\">") + lead["Name"].GetString() + "</h1>") != std::string::npos);
+  CHECK(page.body.find(std::string("<h1 id=\"name\">") + lead["Name"].GetString() + "</h1>") !=
+        std::string::npos);
   CHECK(org.Send("GET", "/" + id.substr(0, 15)).status == 200);  // the 15-character form too
   CHECK(org.Send("GET", "/00Q000000000000AAA").status == 404);
 }
