@@ -439,7 +439,9 @@ TEST_CASE("names kept with the outbox rows are shown and filtered on, any case",
   CHECK((*store)->Recipients(intake->notification_id).front().plan.record_name == "Wendy Webview");
 
   REQUIRE(PrepareHistorySchema({path}).ok());
-  auto query = HistoryQuery::Open({path});
+  HistoryQueryOptions query_options;
+  query_options.path = path;
+  auto query = HistoryQuery::Open(query_options);
   REQUIRE(query.ok());
   auto detail = (*query)->Detail(intake->notification_id);
   REQUIRE(detail.ok());
@@ -479,7 +481,9 @@ TEST_CASE("a store from before names were kept opens, gains the columns and show
   auto store = OpenSqliteStore({path});
   REQUIRE(store.ok());
   REQUIRE(PrepareHistorySchema({path}).ok());
-  auto query = HistoryQuery::Open({path});
+  HistoryQueryOptions query_options;
+  query_options.path = path;
+  auto query = HistoryQuery::Open(query_options);
   REQUIRE(query.ok());
   auto page = (*query)->List({}, "", 50);
   REQUIRE(page.ok());
