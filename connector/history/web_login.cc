@@ -72,6 +72,7 @@ WebLogin::WebLogin(WebLoginSettings settings, Store& store, UserDirectory direct
   http::ClientOptions client_options;
   client_options.timeout = std::chrono::milliseconds(15000);
   client_options.verify_tls = settings_.verify_tls;
+  client_options.follow_redirects = false;  // the OAuth endpoints answer; they never send us on
   login_host_ = std::make_unique<http::Client>(login_base_, client_options);
 }
 

@@ -32,7 +32,14 @@ inline rapidjson::Document Json(const std::string& body) {
 }
 
 struct Http {
-  explicit Http(const std::string& url) : client(std::make_unique<sfn::http::Client>(url)) {}
+  // follow_redirects false: a 3xx comes back as sent (what a browser test needs to see).
+  explicit Http(const std::string& url, bool follow_redirects = true)
+      : client(std::make_unique<sfn::http::Client>(url, Options(follow_redirects))) {}
+  static sfn::http::ClientOptions Options(bool follow_redirects) {
+    sfn::http::ClientOptions o;
+    o.follow_redirects = follow_redirects;
+    return o;
+  }
   sfn::http::Response Send(const std::string& method, const std::string& target, const std::string& body = "",
                            std::vector<std::pair<std::string, std::string>> headers = {}) const {
     sfn::http::Request req;

@@ -16,6 +16,14 @@ using e2e::StackOptions;
 
 namespace {
 
+// The connector and the org as a browser reaches them: redirects are looked at, not followed.
+e2e::Http Connector(Stack& stack) {
+  return e2e::Http(stack.api->client->base_url(), false);
+}
+e2e::Http Org(Stack& stack) {
+  return e2e::Http(stack.org_url(), false);
+}
+
 constexpr const char* kWebLogin = R"("web_login": {"client_id": "sfnotify-local"}, )";
 
 std::string QueryParam(const std::string& url, const std::string& name) {
@@ -52,7 +60,7 @@ struct StartedLogin {
 };
 
 StartedLogin StartLogin(Stack& stack) {
-  auto start = stack.api->Send("GET", "/auth/login");
+  auto start = Connector(stack).Send("GET", "/auth/login");
   REQUIRE(start.status == 302);
   StartedLogin s;
   s.authorize_url = start.headers.Get("Location");
@@ -73,12 +81,12 @@ StartedLogin StartLogin(Stack& stack) {
 // Fills in sfemu's login form for `username`; returns the callback URL sfemu redirects to.
 std::string SubmitLoginForm(Stack& stack, const std::string& authorize_url,
                             const std::string& username) {
-  auto page = stack.org->Send("GET", Target(authorize_url, stack.org_url()));
+  auto page = Org(stack).Send("GET", Target(authorize_url, stack.org_url()));
   REQUIRE(page.status == 200);
   CHECK(page.body.find("id=\"username\"") != std::string::npos);
   std::string body = authorize_url.substr(authorize_url.find('?') + 1) +
                      "&username=" + sfn::form::Encode(username) + "&password=sfnotify-demo";
-  auto submitted = stack.org->Send("POST", "/services/oauth2/authorize", body,
+  auto submitted = Org(stack).Send("POST", "/services/oauth2/authorize", body,
                                    {{"Content-Type", "application/x-www-form-urlencoded"}});
   INFO(submitted.body);
   REQUIRE(submitted.status == 302);
@@ -90,8 +98,8 @@ std::string SignIn(Stack& stack, const std::string& username) {
   StartedLogin login = StartLogin(stack);
   std::string callback = SubmitLoginForm(stack, login.authorize_url, username);
   CHECK(QueryParam(callback, "state") == login.state);
-  auto done = stack.api->Send("GET", Target(callback, stack.api->client->base_url()), "",
-                              {{"Cookie", "sfn_login=" + login.login_cookie}});
+  auto done = Connector(stack).Send("GET", Target(callback, stack.api->client->base_url()), "",
+                                    {{"Cookie", "sfn_login=" + login.login_cookie}});
   INFO(done.body);
   REQUIRE(done.status == 302);
   CHECK(done.headers.Get("Location") == "/");
@@ -109,7 +117,7 @@ sfn::http::Response AsUser(Stack& stack, const std::string& session, const std::
                            const std::string& target, const std::string& body = "",
                            std::vector<std::pair<std::string, std::string>> headers = {}) {
   headers.push_back({"Cookie", "theme=dark; sfn_session=" + session});
-  return stack.api->Send(method, target, body, headers);
+  return Connector(stack).Send(method, target, body, headers);
 }
 
 std::string UserId(Stack& stack, const std::string& username) {
@@ -190,7 +198,7 @@ TEST_CASE(
     std::string link = r["record_url"].GetString();
     CHECK(link == stack.org_url() + "/" + leads[1]);
     // The link opens the record in the org.
-    auto record = stack.org->Send("GET", Target(link, stack.org_url()));
+    auto record = Org(stack).Send("GET", Target(link, stack.org_url()));
     CHECK(record.status == 200);
     CHECK(record.body.find("Wendy Webview1") != std::string::npos);
 
@@ -244,8 +252,8 @@ TEST_CASE(
     auto keyed = Json(stack.Api("GET", "/v1/history", "", kReadKey).body);
     CHECK(ItemIds(keyed).size() == 2);
     // Without a cookie or key: nothing.
-    CHECK(stack.api->Send("GET", "/v1/history").status == 401);
-    CHECK(stack.api->Send("GET", "/auth/me").status == 401);
+    CHECK(Connector(stack).Send("GET", "/v1/history").status == 401);
+    CHECK(Connector(stack).Send("GET", "/auth/me").status == 401);
   }
 
   SECTION("the CLI shows names and links") {
@@ -277,8 +285,8 @@ TEST_CASE(
     std::string callback = SubmitLoginForm(stack, login.authorize_url, "sender@sfnotify.demo");
     std::string forged = "/auth/callback?code=" + sfn::form::Encode(QueryParam(callback, "code")) +
                          "&state=0123456789abcdef0123456789abcdef";
-    auto r = stack.api->Send("GET", forged, "",
-                             {{"Cookie", "sfn_login=0123456789abcdef0123456789abcdef"}});
+    auto r = Connector(stack).Send("GET", forged, "",
+                                   {{"Cookie", "sfn_login=0123456789abcdef0123456789abcdef"}});
     CHECK(r.status == 400);
     CHECK(std::string(Json(r.body)["error"]["code"].GetString()) == "invalid_state");
     CHECK(SetCookie(r, "sfn_session").empty());
@@ -287,12 +295,12 @@ TEST_CASE(
   SECTION("the right state from a browser that did not start the sign-in, then used twice") {
     StartedLogin login = StartLogin(stack);
     std::string callback = SubmitLoginForm(stack, login.authorize_url, "sender@sfnotify.demo");
-    auto foreign = stack.api->Send("GET", Target(callback, base));  // no sfn_login cookie
+    auto foreign = Connector(stack).Send("GET", Target(callback, base));  // no sfn_login cookie
     CHECK(foreign.status == 400);
     CHECK(foreign.body.find("another browser") != std::string::npos);
     // The state is spent by that attempt: the right browser cannot replay it either.
-    auto replay = stack.api->Send("GET", Target(callback, base), "",
-                                  {{"Cookie", "sfn_login=" + login.login_cookie}});
+    auto replay = Connector(stack).Send("GET", Target(callback, base), "",
+                                        {{"Cookie", "sfn_login=" + login.login_cookie}});
     CHECK(replay.status == 400);
     CHECK(std::string(Json(replay.body)["error"]["code"].GetString()) == "invalid_state");
   }
@@ -312,7 +320,7 @@ TEST_CASE(
                             "&code_challenge_method=S256";
     std::string attacker_callback = SubmitLoginForm(stack, authorize, "integration@sfnotify.demo");
     std::string code = QueryParam(attacker_callback, "code");
-    auto r = stack.api->Send(
+    auto r = Connector(stack).Send(
         "GET", "/auth/callback?code=" + sfn::form::Encode(code) + "&state=" + victim.state, "",
         {{"Cookie", "sfn_login=" + victim.login_cookie}});
     INFO(r.body);
@@ -332,7 +340,7 @@ TEST_CASE(
 
   SECTION("Salesforce's refusal (an error on the callback) is shown, not a session") {
     StartedLogin login = StartLogin(stack);
-    auto r = stack.api->Send(
+    auto r = Connector(stack).Send(
         "GET",
         "/auth/callback?error=access_denied&error_description=end-user+denied&state=" + login.state,
         "", {{"Cookie", "sfn_login=" + login.login_cookie}});
@@ -379,7 +387,7 @@ TEST_CASE("sign-out needs the CSRF token and revokes the Salesforce token", "[e2
   CHECK(AsUser(stack, session, "GET", "/auth/me").status == 401);
   CHECK(AsUser(stack, session, "GET", "/v1/history").status == 401);
   bool revoked = false;
-  auto requests = stack.org->Send("GET", "/__emulator/requests?since=" + std::to_string(seq));
+  auto requests = Org(stack).Send("GET", "/__emulator/requests?since=" + std::to_string(seq));
   for (const auto& req : Json(requests.body)["requests"].GetArray()) {
     if (std::string(req["path"].GetString()) == "/services/oauth2/revoke" &&
         req["status"].GetInt() == 200) {
