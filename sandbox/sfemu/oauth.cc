@@ -269,10 +269,11 @@ struct OAuthServer::Impl {
     const std::string redirect_uri = get("redirect_uri");
     const std::string state = get("state");
     auto page_error = [](const std::string& code, const std::string& description) {
-      return HtmlPage(400, "<!doctype html><html><head><title>Error</title></head><body><h1>" +
-                               code + "</h1><p id=\"error\">error=" + code +
-                               "&amp;error_description=" + HtmlEscape(description) +
-                               "</p></body></html>");
+      return HtmlPage(400,
+                      "<!doctype html><html><head><link rel=\"icon\" "
+                      "href=\"data:,\"><title>Error</title></head><body><h1>" +
+                          code + "</h1><p id=\"error\">error=" + code + "&amp;error_description=" +
+                          HtmlEscape(description) + "</p></body></html>");
     };
     if (client_id != options.client_id)
       return page_error("invalid_client_id", "client identifier invalid");
@@ -331,7 +332,8 @@ struct OAuthServer::Impl {
                 HtmlEscape(sfn::form::Get(params, name)) + "\">";
     }
     std::string body =
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Login | "
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" "
+        "href=\"data:,\"><title>Login | "
         "sfemu</title></head>"
         "<body><h1>Log in to sfemu</h1>" +
         (error.empty() ? std::string()

@@ -60,7 +60,8 @@ std::optional<sfn::http::Response> RecordPage(OrgStore& store, const sfn::http::
   if (!r || r->deleted) {
     return page(
         404,
-        "<!doctype html><html><head><title>Data Not Available</title></head><body>"
+        "<!doctype html><html><head><link rel=\"icon\" href=\"data:,\"><title>Data Not "
+        "Available</title></head><body>"
         "<h1>Data Not Available</h1><p>The data you were trying to access could not be found. "
         "It may be due to another user deleting the data or a system error.</p></body></html>");
   }
@@ -70,12 +71,13 @@ std::optional<sfn::http::Response> RecordPage(OrgStore& store, const sfn::http::
   for (const auto& [field, value] : r->fields) {
     rows += "<tr><th>" + Escape(field) + "</th><td>" + Escape(Show(value)) + "</td></tr>";
   }
-  return page(200, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
-                       Escape(name) + " | " + Escape(r->type) +
-                       " | sfemu</title></head><body><p id=\"object\">" + Escape(r->type) +
-                       "</p><h1 id=\"name\">" + Escape(name) + "</h1><p id=\"record-id\">" +
-                       Escape(r->id) + "</p><table id=\"fields\">" + rows +
-                       "</table></body></html>");
+  return page(200,
+              "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" "
+              "href=\"data:,\"><title>" +
+                  Escape(name) + " | " + Escape(r->type) +
+                  " | sfemu</title></head><body><p id=\"object\">" + Escape(r->type) +
+                  "</p><h1 id=\"name\">" + Escape(name) + "</h1><p id=\"record-id\">" +
+                  Escape(r->id) + "</p><table id=\"fields\">" + rows + "</table></body></html>");
 }
 
 }  // namespace sfemu

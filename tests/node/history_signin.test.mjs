@@ -102,7 +102,7 @@ test('a sales rep signs in with Salesforce, sees names and links, only their con
     page.on('pageerror', (e) => problems.push(e.message));
     // The 401 of /auth/me before sign-in and the 403 below are expected; anything else is a problem.
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of (401|403)/.test(m.text())) problems.push(m.text());
+      if (m.type() === 'error' && !/status of (401|403)/.test(m.text())) problems.push(`${m.text()} ${m.location().url}`);
     });
     await page.goto(`${api}/`);
     assert.match(await page.locator('#message').textContent(), /Sign in with Salesforce/);
