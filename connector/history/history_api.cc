@@ -221,6 +221,10 @@ bool HistoryApi::Handle(http::Request& request, http::Responder& responder) {
     responder.Send(std::move(r));
     return true;
   }
+  if (path == "/auth/me" && !options_.web_login) {
+    responder.Send(http::JsonResponse(200, R"({"signed_in":false,"sign_in_available":false})"));
+    return true;
+  }
   const bool history = path == "/v1/history" || path.rfind("/v1/history/", 0) == 0;
   const bool usage = path == "/v1/usage";
   if (!history && !usage) return false;

@@ -33,6 +33,9 @@ struct HistoryApiOptions {
   int usage_default_days = 30;        // /v1/usage without `from`
   // The org's instance URL ("https://acme.my.salesforce.com") for record links; "" = no links.
   std::function<std::string()> instance_url;
+  // Sign-in with Salesforce is configured (web_login.h answers /auth/*). Without it GET /auth/me
+  // answers {"signed_in":false,"sign_in_available":false} so the page offers API keys only.
+  bool web_login = false;
 };
 
 // An API key or a signed-in person (ApiServer::AuthenticateViewer).

@@ -18,7 +18,8 @@ Result<std::unique_ptr<HistoryService>> HistoryService::Create(const HistoryServ
   HistoryApiOptions api_options;
   api_options.default_region = options.default_region;
   api_options.instance_url = options.instance_url;
-  if (options.web_login && !options.web_login->login.client_id.empty()) {
+  api_options.web_login = options.web_login && !options.web_login->login.client_id.empty();
+  if (api_options.web_login) {
     if (!options.directory) return Status::InvalidArgument("web login needs a user directory");
     service->web_login_ = std::make_unique<WebLogin>(*options.web_login, store, options.directory);
     WebLogin* login = service->web_login_.get();

@@ -268,9 +268,12 @@ async function loadMe() {
   state.me = null;
   try {
     const res = await fetch('/auth/me', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
-    if (res.ok) state.me = await res.json();
-    $('sign-in').hidden = res.status === 404 || res.ok;  // 404: the connector has no web_login configured
-    if (res.status === 404 || apiKey()) $('key-box').open = true;
+    const body = res.ok ? await res.json() : {};
+    if (res.ok && body.user_id) state.me = body;
+    // 401: nobody signed in yet; sign_in_available false: the connector has no web_login configured.
+    const available = res.status === 401 || (res.ok && body.sign_in_available !== false);
+    $('sign-in').hidden = !available || !!state.me;
+    if (!available || apiKey()) $('key-box').open = true;
   } catch (err) {
     $('sign-in').hidden = false;
   }
