@@ -394,6 +394,7 @@ TEST_CASE("sign-out needs the CSRF token and revokes the Salesforce token", "[e2
       revoked = true;
     }
   }
+  INFO(stack.ConnectorLog());
   CHECK(revoked);
   // The CSRF token also works as a form field (a plain HTML form).
   std::string again = SignIn(stack, "sender@sfnotify.demo");
