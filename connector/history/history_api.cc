@@ -142,6 +142,7 @@ void WriteSummary(json::Writer& w, const NotificationSummary& s,
 void WriteUsageRow(json::Writer& w, const UsageRow& row) {
   w.StartObject();
   w.KeyStr("key", row.key);
+  if (!row.name.empty()) w.KeyStr("name", row.name);
   w.Key("messages");
   w.Int64(row.messages);
   w.Key("segments");

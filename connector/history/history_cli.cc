@@ -362,14 +362,10 @@ int RunUsageCli(const std::vector<std::string>& args) {
       reasons += (reasons.empty() ? "" : " ") + std::string(m.name.GetString()) + "=" +
                  std::to_string(m.value.GetInt64());
     }
-    return std::vector<std::string>{Text(r, "key"),
-                                    Text(r, "messages"),
-                                    Text(r, "segments"),
-                                    Text(r, "billable_units"),
-                                    Text(r, "estimated_cost"),
-                                    Text(r, "failed"),
-                                    Text(r, "suppressed"),
-                                    reasons};
+    return std::vector<std::string>{Named(r, "key", "name"),   Text(r, "messages"),
+                                    Text(r, "segments"),       Text(r, "billable_units"),
+                                    Text(r, "estimated_cost"), Text(r, "failed"),
+                                    Text(r, "suppressed"),     reasons};
   };
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : (*doc)["rows"].GetArray()) rows.push_back(row_of(r));

@@ -499,19 +499,22 @@ Result<UsageReport> HistoryQuery::Usage(
   std::lock_guard<std::mutex> lock(mu_);
   std::map<std::string, UsageRow> rows;
   try {
-    SQLite::Statement q(*db_, "SELECT " + key +
-                                  ", r.contact_point, SUM(r.gateway_sid != ''), "
-                                  "SUM(CASE WHEN r.gateway_sid != '' THEN r.segments ELSE 0 END), "
-                                  "SUM(CASE WHEN r.gateway_sid != '' AND r.state != 'failed' THEN "
-                                  "r.segments ELSE 0 END), "
-                                  "SUM(r.state = 'failed'), SUM(r.state = 'suppressed') FROM " +
-                                  from + " WHERE r.created_ms >= ? AND r.created_ms < ?" + visible +
-                                  " GROUP BY 1, 2");
+    SQLite::Statement q(
+        *db_, "SELECT " + key +
+                  ", r.contact_point, SUM(r.gateway_sid != ''), "
+                  "SUM(CASE WHEN r.gateway_sid != '' THEN r.segments ELSE 0 END), "
+                  "SUM(CASE WHEN r.gateway_sid != '' AND r.state != 'failed' THEN "
+                  "r.segments ELSE 0 END), "
+                  "SUM(r.state = 'failed'), SUM(r.state = 'suppressed'), " +
+                  (group_by == UsageGroupBy::kUser ? "MAX(n.requested_by_name)" : "''") + " FROM " +
+                  from + " WHERE r.created_ms >= ? AND r.created_ms < ?" + visible +
+                  " GROUP BY 1, 2");
     q.bind(1, from_ms);
     q.bind(2, to_ms);
     bind_visible(q);
     while (q.executeStep()) {
       UsageRow& row = rows[q.getColumn(0).getString()];
+      if (row.name.empty()) row.name = q.getColumn(7).getString();
       std::string cp = q.getColumn(1).getString();
       int64_t billable = q.getColumn(4).getInt64();
       auto price = options_.price_per_segment.find(cp);

@@ -127,6 +127,7 @@ const char* UsageGroupByName(UsageGroupBy g);
 // undelivered ones are billed).
 struct UsageRow {
   std::string key;  // contact point, user id, or YYYY-MM-DD (UTC)
+  std::string name;  // group_by user: the user's Name when the history kept it
   int64_t messages = 0;
   int64_t segments = 0;
   int64_t billable_units = 0;

@@ -248,6 +248,15 @@ TEST_CASE(
     CHECK(std::string(whole["recipients"][0]["phone"].GetString()) == "+14155550101");
     CHECK(std::string(whole["recipients"][0]["record_name"].GetString()) == "Wendy Webview0");
 
+    // Usage by user names the users.
+    auto by_user = Json(stack.Api("GET", "/v1/usage?group_by=user", "", kReadKey).body);
+    std::map<std::string, std::string> names;
+    for (const auto& row : by_user["rows"].GetArray()) {
+      names[row["key"].GetString()] = row.HasMember("name") ? row["name"].GetString() : "";
+    }
+    CHECK(names[sender] == "Sam Sender");
+    CHECK(names[UserId(stack, "viewer@sfnotify.demo")] == "Vera Viewer");
+
     // API keys stay for machines: unchanged, and they see everything.
     auto keyed = Json(stack.Api("GET", "/v1/history", "", kReadKey).body);
     CHECK(ItemIds(keyed).size() == 2);

@@ -200,7 +200,7 @@ async function loadUsage() {
     for (const r of usage.rows.concat([usage.total])) {
       const tr = document.createElement('tr');
       if (r === usage.total) tr.className = 'total';
-      cell(tr, r.key);
+      cell(tr, r.name ? r.name + ' (' + r.key + ')' : r.key);
       cell(tr, r.messages, 'num');
       cell(tr, r.segments, 'num');
       cell(tr, r.billable_units, 'num');
