@@ -338,7 +338,8 @@ TEST_CASE(
     CHECK(SetCookie(r, "sfn_session").empty());
     // sfemu refused the exchange.
     bool refused = false;
-    for (const auto& req : stack.OrgRequests()["requests"].GetArray()) {
+    auto log = stack.OrgRequests();  // kept alive for the loop
+    for (const auto& req : log["requests"].GetArray()) {
       if (std::string(req["path"].GetString()) == "/services/oauth2/token" &&
           req["status"].GetInt() == 400) {
         refused = true;
@@ -397,13 +398,15 @@ TEST_CASE("sign-out needs the CSRF token and revokes the Salesforce token", "[e2
   CHECK(AsUser(stack, session, "GET", "/v1/history").status == 401);
   bool revoked = false;
   auto requests = Org(stack).Send("GET", "/__emulator/requests?since=" + std::to_string(seq));
-  for (const auto& req : Json(requests.body)["requests"].GetArray()) {
+  auto log = Json(requests.body);  // kept alive for the loop
+  for (const auto& req : log["requests"].GetArray()) {
     if (std::string(req["path"].GetString()) == "/services/oauth2/revoke" &&
         req["status"].GetInt() == 200) {
       revoked = true;
     }
   }
   INFO(stack.ConnectorLog());
+  INFO("org requests since sign-out: " << requests.body);
   CHECK(revoked);
   // The CSRF token also works as a form field (a plain HTML form).
   std::string again = SignIn(stack, "sender@sfnotify.demo");
