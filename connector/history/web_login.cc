@@ -349,7 +349,6 @@ void WebLogin::Logout(const http::Request& request, http::Responder responder) {
   revoke.headers.Set("Content-Type", "application/x-www-form-urlencoded");
   revoke.body = form::Serialize({{"token", session->access_token}});
   auto revoked = login_host_->Send(revoke);
-  if (!revoked.ok()) revoked = login_host_->Send(revoke);  // idempotent: once more on a stale connection
   if (!revoked.ok() || revoked->status != 200) {
     log::Warn("web_login", "user " + session->user_id +
                                ": Salesforce did not confirm the token revocation (" +
