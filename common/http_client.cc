@@ -17,6 +17,7 @@ Client::Client(std::string base_url, ClientOptions options)
   wh::client::http_client_config config;
   config.set_timeout(options.timeout);
   config.set_validate_certificates(options.verify_tls);
+  if (!options.follow_redirects) config.set_max_redirects(0);
   impl_->client = std::make_unique<wh::client::http_client>(web::uri(base_url_), config);
 }
 

@@ -19,6 +19,7 @@ namespace sfn::http {
 struct ClientOptions {
   std::chrono::milliseconds timeout{30000};  // whole request; streaming long-polls need > 110 s
   bool verify_tls = true;                    // only tests against loopback may turn this off
+  bool follow_redirects = true;              // false: a 3xx is returned as it came (Location intact)
 };
 
 class Client {

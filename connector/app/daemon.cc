@@ -11,7 +11,6 @@
 #include "connector/app/wiring.h"
 #include "connector/engine/engine.h"
 #include "connector/history/history_service.h"
-#include "connector/intake/api_server.h"
 #include "connector/intake/event_intake.h"
 #include "connector/resolve/salesforce_resolver.h"
 #include "connector/webhooks/quiq_webhook.h"
@@ -208,9 +207,47 @@ int RunDaemon(const Config& config) {
   OptOutWriter opt_out_writer(**store, connection, *field_mapping, config.default_region);
   TaskStatusWriter task_status_writer({config.sync.task_delivery_field, config.sync.task_status_interval_ms},
                                       **store, connection);
-  HistoryServiceOptions history_options{config.store_path, config.history, engine_options.price_per_segment,
-                                        config.default_region};
-  auto history = HistoryService::Create(history_options, api);
+  HistoryServiceOptions history_options;
+  history_options.store_path = config.store_path;
+  history_options.history = config.history;
+  history_options.price_per_segment = engine_options.price_per_segment;
+  history_options.default_region = config.default_region;
+  history_options.instance_url = [&connection]() -> std::string {
+    auto token = connection.CurrentToken();
+    return token.ok() ? token->instance_url : "";
+  };
+  // Sender keys bound to a user see what that user would see signed in (docs/history.md).
+  VisibilityOptions key_visibility;
+  key_visibility.contact_points = config.contact_points;
+  key_visibility.admin_permission_set = config.http.admin_permission_set;
+  api.SetUserRightsSource([users = resolver->get(), key_visibility](const std::string& user_id) {
+    auto found = users->DescribeUser(user_id);  // cached like the sender check's lookups
+    if (!found.ok() || !found->found || !found->active) return ViewerRights{};
+    return RightsFor(key_visibility, user_id, found->permission_sets);
+  });
+  if (!config.http.web_login.client_id.empty()) {
+    WebLoginSettings login;
+    login.login = config.http.web_login;
+    if (!config.http.web_login.client_secret_env.empty()) {
+      auto secret = ReadSecretEnv(config.http.web_login.client_secret_env,
+                                  "http.web_login.client_secret_env");
+      if (!secret.ok())
+        return Fail("config error: " + config.path + ": " + secret.status().message());
+      login.client_secret = *secret;
+    }
+    login.session_hours = config.http.session_hours;
+    login.visibility.contact_points = config.contact_points;
+    login.visibility.admin_permission_set = config.http.admin_permission_set;
+    login.verify_tls = config.salesforce.verify_tls;
+    history_options.web_login = login;
+    SalesforceResolver* users = resolver->get();
+    history_options.directory = [users](const std::string& user_id) -> Result<DirectoryUser> {
+      auto found = users->DescribeUser(user_id);
+      if (!found.ok()) return found.status();
+      return DirectoryUser{found->found, found->active, found->name, found->permission_sets};
+    };
+  }
+  auto history = HistoryService::Create(history_options, api, **store);
   if (!history.ok()) return Fail("cannot open the view history: " + history.status().message());
   api.SetMetricsSource([&connection, &history, &store] {
     auto usage = connection.usage();
@@ -233,6 +270,7 @@ int RunDaemon(const Config& config) {
   std::string public_url = config.http.public_url.empty() ? api.base_url() : config.http.public_url;
   engine.SetStatusCallbackBase(public_url + "/v1/webhooks/twilio/status");
   if (twilio_webhooks) twilio_webhooks->SetPublicUrl(public_url);
+  (*history)->SetPublicUrl(public_url);
   engine.Start();
   inbox.Start();  // also processes what a previous run left in the inbox
   opt_out_writer.Start();

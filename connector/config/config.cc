@@ -213,6 +213,35 @@ void ReadHttp(Reader& r, const rapidjson::Value& root, HttpOptions* http) {
   const std::string p = "http";
   r.String(*obj, p, "listen", &http->listen, false);
   r.String(*obj, p, "public_url", &http->public_url, false);
+  r.Number(*obj, p, "session_hours", &http->session_hours);
+  if (r.ok() && !(http->session_hours > 0 && http->session_hours <= 24 * 30)) {
+    r.Fail(p + ".session_hours", "must be more than 0 and at most 720 (30 days)");
+  }
+  r.String(*obj, p, "admin_permission_set", &http->admin_permission_set, false);
+  if (const auto* login = r.Object(*obj, p, "web_login", false)) {
+    const std::string lp = p + ".web_login";
+    WebLoginOptions& w = http->web_login;
+    r.String(*login, lp, "client_id", &w.client_id, true);
+    r.String(*login, lp, "callback_url", &w.callback_url, false);
+    r.String(*login, lp, "client_secret_env", &w.client_secret_env, false);
+    r.String(*login, lp, "login_url", &w.login_url, false);
+    r.String(*login, lp, "scopes", &w.scopes, false);
+    auto web_url = [](const std::string& url) {
+      return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+    };
+    if (w.callback_url.empty()) {
+      // {public_url or the listen address}/auth/callback, set when the server listens.
+    } else if (r.ok() && !web_url(w.callback_url)) {
+      r.Fail(lp + ".callback_url", "must be an http(s):// URL ending in /auth/callback");
+    } else if (r.ok() &&
+               (w.callback_url.size() < 14 ||
+                w.callback_url.compare(w.callback_url.size() - 14, 14, "/auth/callback") != 0)) {
+      r.Fail(lp + ".callback_url", "must end in /auth/callback (the connector's callback route)");
+    }
+    if (r.ok() && !w.login_url.empty() && !web_url(w.login_url)) {
+      r.Fail(lp + ".login_url", "must start with https:// (or http:// for a local emulator)");
+    }
+  }
   auto it = obj->FindMember("api_keys");
   if (it == obj->MemberEnd()) return;
   if (!it->value.IsArray()) return r.Fail(p + ".api_keys", "must be an array");
@@ -358,6 +387,10 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   if (r.ok()) r.String(root, "", "default_region", &config.default_region, false);
   if (r.ok()) ReadHttp(r, root, &config.http);
   if (r.ok()) ReadIntake(r, root, &config.intake);
+  if (r.ok() && !config.http.web_login.client_id.empty() &&
+      config.http.web_login.login_url.empty()) {
+    config.http.web_login.login_url = config.salesforce.login_url;  // the configured org
+  }
   if (r.ok()) ReadHistory(r, root, &config.history);
   if (r.ok()) ReadSync(r, root, &config.sync);
   if (r.ok()) ReadCompliance(r, root, &config.compliance);

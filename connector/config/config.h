@@ -72,10 +72,25 @@ struct ApiKey {
   std::string salesforce_user;
 };
 
+// Sign-in to the history web page with Salesforce: OAuth 2.0 web server flow
+// with PKCE against the org of `salesforce.login_url` (docs/history.md).
+// Off while `client_id` is empty.
+struct WebLoginOptions {
+  std::string client_id;          // the Connected App's consumer key
+  std::string callback_url;       // default: {http.public_url or listen address}/auth/callback
+  std::string client_secret_env;  // optional: when the app requires the secret (PKCE or not)
+  std::string login_url;          // authorize/token host; default salesforce.login_url
+  std::string scopes = "id";      // the identity URL is all the page needs
+};
+
 struct HttpOptions {
   std::string listen = "127.0.0.1:8080";
   std::string public_url;        // as the gateway calls us (for webhook signatures)
   std::vector<ApiKey> api_keys;
+  WebLoginOptions web_login;
+  double session_hours = 8;  // a web session ends this long after sign-in
+  // Holders of this permission set see every notification and whole numbers (intake/visibility.h).
+  std::string admin_permission_set = "SMS_Notification_Admin";
 };
 
 // Platform Event intake (docs/operations.md).

@@ -92,6 +92,10 @@ Result<SubmitOutcome> Engine::ResolveClaimed(const std::string& notification_id,
   }
   auto resolution = resolver_.Resolve(request, timeutil::NowMillis());
   if (!resolution.ok()) return resolution.status();
+  if (!resolution->requester_name.empty()) {
+    Status named = store_.SetRequesterName(notification_id, resolution->requester_name);
+    if (!named.ok()) return named;
+  }
   if (resolution->refused) {
     Status s = store_.Refuse(notification_id, resolution->refusal_reason + ": " + resolution->refusal_detail);
     if (!s.ok()) return s;

@@ -50,9 +50,19 @@ std::optional<ParamError> ParseListParams(const std::string& query, const PhoneN
     } else if (name == "contact_point") {
       filter->contact_point = value;
     } else if (name == "requested_by" || name == "record_id") {
+      // An Id, or else a name (the whole Name, any case). Letters and digits starting with a
+      // digit are taken for a mistyped Id (names do not start so), so a typo is not a name search.
       auto id = salesforce::NormalizeId(value);
-      if (!id.ok())
-        return ParamError{name, "'" + name + "' is not a Salesforce Id: " + id.status().message()};
+      if (!id.ok()) {
+        bool id_like = std::isdigit(static_cast<unsigned char>(value[0])) != 0;
+        for (char c : value) id_like = id_like && std::isalnum(static_cast<unsigned char>(c)) != 0;
+        if (id_like) {
+          return ParamError{name, "'" + name + "' is neither a name nor a Salesforce Id: " +
+                                      id.status().message()};
+        }
+        (name == "requested_by" ? filter->requested_by_name : filter->record_name) = value;
+        continue;
+      }
       if (name == "requested_by") {
         if (salesforce::KeyPrefix(*id) != "005")
           return ParamError{name, "'requested_by' must be a User Id (005...)"};
@@ -98,13 +108,16 @@ std::optional<ParamError> ParseListParams(const std::string& query, const PhoneN
   return std::nullopt;
 }
 
-void WriteSummary(json::Writer& w, const NotificationSummary& s) {
+void WriteSummary(json::Writer& w, const NotificationSummary& s,
+                  const std::string& requested_by_url) {
   w.KeyStr("notification_id", s.id);
   w.KeyStr("request_id", s.request_id);
   w.KeyTime("created_at", s.created_ms);
   w.KeyTime("updated_at", s.updated_ms);
   w.KeyStr("contact_point", s.contact_point);
   w.KeyStr("requested_by", s.requested_by);
+  w.KeyStr("requested_by_name", s.requested_by_name);
+  w.KeyStr("requested_by_url", requested_by_url);
   w.KeyStr("source", s.source);
   w.KeyStr("status", s.status);
   w.KeyStr("refusal_reason", s.refusal_reason);
@@ -129,6 +142,7 @@ void WriteSummary(json::Writer& w, const NotificationSummary& s) {
 void WriteUsageRow(json::Writer& w, const UsageRow& row) {
   w.StartObject();
   w.KeyStr("key", row.key);
+  if (!row.name.empty()) w.KeyStr("name", row.name);
   w.Key("messages");
   w.Int64(row.messages);
   w.Key("segments");
@@ -190,34 +204,46 @@ bool HistoryApi::Handle(http::Request& request, http::Responder& responder) {
     responder.Send(std::move(r));
     return true;
   }
+  if (path == "/auth/me" && !options_.web_login) {
+    responder.Send(http::JsonResponse(200, R"({"signed_in":false,"sign_in_available":false})"));
+    return true;
+  }
   const bool history = path == "/v1/history" || path.rfind("/v1/history/", 0) == 0;
   const bool usage = path == "/v1/usage";
   if (!history && !usage) return false;
-  auto role = authenticate_(request);
-  if (!role) {
-    responder.Send(ApiError(401, "unauthenticated",
-                            "a valid API key is required (Authorization: Bearer <key>)"));
+  auto viewer = authenticate_(request);
+  if (!viewer) {
+    responder.Send(
+        ApiError(401, "unauthenticated",
+                 "sign in with Salesforce or send a valid API key (Authorization: Bearer <key>)"));
     return true;
   }
   if (request.method != "GET") {
     responder.Send(ApiError(405, "method_not_allowed", "use GET"));
     return true;
   }
-  bool admin = *role == ApiRole::kAdmin;
+  Principal who = *viewer;
   std::string query = request.query;
   http::Responder reply = responder;
   if (usage) {
-    workers_->Post([this, query, reply] { Usage(query, reply); });
+    workers_->Post([this, query, who, reply] { Usage(query, who, reply); });
   } else if (path == "/v1/history" || path == "/v1/history/") {
-    workers_->Post([this, query, admin, reply] { List(query, admin, reply); });
+    workers_->Post([this, query, who, reply] { List(query, who, reply); });
   } else {
     std::string id = form::Decode(path.substr(std::string("/v1/history/").size()));
-    workers_->Post([this, id, admin, reply] { Detail(id, admin, reply); });
+    workers_->Post([this, id, who, reply] { Detail(id, who, reply); });
   }
   return true;
 }
 
-void HistoryApi::List(const std::string& query, bool /*admin*/, http::Responder responder) {
+std::string HistoryApi::RecordUrl(const std::string& id) const {
+  if (id.empty() || !options_.instance_url) return "";
+  std::string base = options_.instance_url();
+  return base.empty() ? "" : base + "/" + id;
+}
+
+void HistoryApi::List(const std::string& query, const Principal& viewer,
+                      http::Responder responder) {
   HistoryFilter filter;
   std::string cursor;
   int limit = 50;
@@ -225,6 +251,7 @@ void HistoryApi::List(const std::string& query, bool /*admin*/, http::Responder 
     responder.Send(ApiError(400, "invalid_request", error->message, error->field));
     return;
   }
+  if (!viewer.rights.sees_all) filter.visible_contact_points = viewer.rights.contact_points;
   auto page = query_.List(filter, cursor, limit);
   if (!page.ok()) {
     responder.Send(StatusError(page.status(), "cursor"));
@@ -236,7 +263,7 @@ void HistoryApi::List(const std::string& query, bool /*admin*/, http::Responder 
   w.StartArray();
   for (const auto& s : page->items) {
     w.StartObject();
-    WriteSummary(w, s);
+    WriteSummary(w, s, RecordUrl(s.requested_by));
     w.EndObject();
   }
   w.EndArray();
@@ -252,17 +279,25 @@ void HistoryApi::List(const std::string& query, bool /*admin*/, http::Responder 
   responder.Send(w.Response(200));
 }
 
-void HistoryApi::Detail(const std::string& id, bool admin, http::Responder responder) {
+void HistoryApi::Detail(const std::string& id, const Principal& viewer, http::Responder responder) {
   auto detail = query_.Detail(id);
   if (!detail.ok()) {
     responder.Send(StatusError(detail.status(), "notification_id"));
     return;
   }
+  if (!CanSee(viewer.rights, detail->summary.contact_point)) {
+    responder.Send(ApiError(403, "forbidden",
+                            "you hold none of contact point '" + detail->summary.contact_point +
+                                "' roles, so its notifications are not shown to you",
+                            "notification_id"));
+    return;
+  }
+  const bool admin = viewer.rights.full_numbers;
   json::Writer w;
   w.StartObject();
   w.Key("notification");
   w.StartObject();
-  WriteSummary(w, detail->summary);
+  WriteSummary(w, detail->summary, RecordUrl(detail->summary.requested_by));
   w.EndObject();
   w.Key("phones_masked");
   w.Bool(!admin);
@@ -273,6 +308,8 @@ void HistoryApi::Detail(const std::string& id, bool admin, http::Responder respo
     w.Key("recipient_id");
     w.Int64(r.id);
     w.KeyStr("record_id", r.record_id);
+    w.KeyStr("record_name", r.record_name);
+    w.KeyStr("record_url", RecordUrl(r.record_id));
     w.KeyStr("object", r.object_type);
     w.KeyStr("phone", admin ? r.phone_e164 : MaskPhone(r.phone_e164));
     w.KeyStr("state", r.state);
@@ -321,7 +358,8 @@ void HistoryApi::Detail(const std::string& id, bool admin, http::Responder respo
   responder.Send(w.Response(200));
 }
 
-void HistoryApi::Usage(const std::string& query, http::Responder responder) {
+void HistoryApi::Usage(const std::string& query, const Principal& viewer,
+                       http::Responder responder) {
   int64_t to = 0, from = 0;
   UsageGroupBy group_by = UsageGroupBy::kContactPoint;
   for (const auto& [name, value] : form::Parse(query)) {
@@ -353,7 +391,9 @@ void HistoryApi::Usage(const std::string& query, http::Responder responder) {
     responder.Send(ApiError(400, "invalid_request", "'from' must be before 'to'", "from"));
     return;
   }
-  auto report = query_.Usage(from, to, group_by);
+  std::optional<std::vector<std::string>> visible;
+  if (!viewer.rights.sees_all) visible = viewer.rights.contact_points;
+  auto report = query_.Usage(from, to, group_by, visible);
   if (!report.ok()) {
     responder.Send(StatusError(report.status(), ""));
     return;

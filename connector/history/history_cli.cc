@@ -22,8 +22,8 @@ namespace {
 constexpr const char* kHistoryUsage =
     "usage: sfnotify history [options]            list notifications, newest first\n"
     "       sfnotify history show ID [options]    one notification with its recipients\n"
-    "filters: --from DATE|TIME --to DATE|TIME --contact-point NAME --user USER_ID --record "
-    "RECORD_ID\n"
+    "filters: --from DATE|TIME --to DATE|TIME --contact-point NAME --user USER_ID|NAME --record "
+    "RECORD_ID|NAME\n"
     "         --phone NUMBER --status STATUS|STATE --reason REASON --text WORDS\n"
     "paging:  --limit N (1-500, default 50) --cursor CURSOR --all (follow every page)\n"
     "output:  --json | --csv (default: a table)\n"
@@ -196,6 +196,14 @@ void PrintRows(const std::vector<std::string>& header,
   for (const auto& row : rows) print(row);
 }
 
+// "Sam Sender (005…)" when the history kept the name, else the Id alone (older rows).
+std::string Named(const rapidjson::Value& v, const std::string& id_field,
+                  const std::string& name_field) {
+  std::string id = Text(v, id_field.c_str());
+  std::string name = Text(v, name_field.c_str());
+  return name.empty() ? id : name + " (" + id + ")";
+}
+
 int ShowNotification(const Options& o, const http::Client& client, const std::string& id) {
   auto doc = Get("history", client, o.key, "/v1/history/" + form::Encode(id));
   if (!doc) return 1;
@@ -209,7 +217,7 @@ int ShowNotification(const Options& o, const http::Client& client, const std::st
                 Text(n, "request_id").c_str());
     std::printf(
         "created %s by %s  contact point %s  status %s%s\n", Text(n, "created_at").c_str(),
-        Text(n, "requested_by").c_str(), Text(n, "contact_point").c_str(),
+        Named(n, "requested_by", "requested_by_name").c_str(), Text(n, "contact_point").c_str(),
         Text(n, "status").c_str(),
         Text(n, "refusal_reason").empty() ? "" : (" (" + Text(n, "refusal_reason") + ")").c_str());
     std::printf("message: %s\n\n", Text(n, "message").empty()
@@ -218,13 +226,14 @@ int ShowNotification(const Options& o, const http::Client& client, const std::st
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : (*doc)["recipients"].GetArray()) {
-    rows.push_back({Text(r, "record_id"), Text(r, "phone"), Text(r, "state"), Text(r, "reason"),
-                    Text(r, "segments"), Text(r, "gateway_sid"), Text(r, "task_id"),
-                    Text(r, "updated_at"), Text(r, "reply")});
+    rows.push_back({Named(r, "record_id", "record_name"), Text(r, "phone"), Text(r, "state"),
+                    Text(r, "reason"), Text(r, "segments"), Text(r, "gateway_sid"),
+                    Text(r, "task_id"), Text(r, "updated_at"), Text(r, "reply"),
+                    Text(r, "record_url")});
   }
-  PrintRows(
-      {"RECORD", "PHONE", "STATE", "REASON", "SEGMENTS", "MESSAGE SID", "TASK", "UPDATED", "REPLY"},
-      rows, o.csv);
+  PrintRows({"RECORD", "PHONE", "STATE", "REASON", "SEGMENTS", "MESSAGE SID", "TASK", "UPDATED",
+             "REPLY", "LINK"},
+            rows, o.csv);
   return 0;
 }
 
@@ -292,11 +301,12 @@ int RunHistoryCli(const std::vector<std::string>& args) {
       }
       std::string text = Text(item, "message").empty() ? "[" + Text(item, "template") + "]"
                                                        : Text(item, "message");
-      rows.push_back(
-          {Text(item, "created_at"), Text(item, "notification_id"), Text(item, "contact_point"),
-           Text(item, "requested_by"), Text(item, "status"), Text(item, "recipients"),
-           Count(item, "delivered"), Count(item, "failed") + "/" + Count(item, "undelivered"),
-           Count(item, "suppressed"), Text(item, "segments"), o.csv ? text : Truncate(text, 40)});
+      rows.push_back({Text(item, "created_at"), Text(item, "notification_id"),
+                      Text(item, "contact_point"), Named(item, "requested_by", "requested_by_name"),
+                      Text(item, "status"), Text(item, "recipients"), Count(item, "delivered"),
+                      Count(item, "failed") + "/" + Count(item, "undelivered"),
+                      Count(item, "suppressed"), Text(item, "segments"),
+                      o.csv ? text : Truncate(text, 40)});
     }
     const auto& next = (*doc)["next_cursor"];
     if (!o.all || !next.IsString()) {
@@ -354,14 +364,10 @@ int RunUsageCli(const std::vector<std::string>& args) {
       reasons += (reasons.empty() ? "" : " ") + std::string(m.name.GetString()) + "=" +
                  std::to_string(m.value.GetInt64());
     }
-    return std::vector<std::string>{Text(r, "key"),
-                                    Text(r, "messages"),
-                                    Text(r, "segments"),
-                                    Text(r, "billable_units"),
-                                    Text(r, "estimated_cost"),
-                                    Text(r, "failed"),
-                                    Text(r, "suppressed"),
-                                    reasons};
+    return std::vector<std::string>{Named(r, "key", "name"),   Text(r, "messages"),
+                                    Text(r, "segments"),       Text(r, "billable_units"),
+                                    Text(r, "estimated_cost"), Text(r, "failed"),
+                                    Text(r, "suppressed"),     reasons};
   };
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : (*doc)["rows"].GetArray()) rows.push_back(row_of(r));

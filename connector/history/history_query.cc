@@ -24,6 +24,8 @@ CREATE INDEX IF NOT EXISTS history_n_user ON notifications(requested_by, created
 CREATE INDEX IF NOT EXISTS history_n_status ON notifications(status, created_ms, id);
 CREATE INDEX IF NOT EXISTS history_r_notification ON recipients(notification_id, state, reason, segments, responded);
 CREATE INDEX IF NOT EXISTS history_r_created ON recipients(created_ms);
+CREATE INDEX IF NOT EXISTS history_n_user_name ON notifications(requested_by_name COLLATE NOCASE, created_ms, id);
+CREATE INDEX IF NOT EXISTS history_r_record_name ON recipients(record_name COLLATE NOCASE);
 )sql";
 
 // External-content FTS5 over the rendered bodies: the text lives once, in
@@ -178,6 +180,11 @@ HistoryQuery::Sql HistoryQuery::BuildListSql(const HistoryFilter& f, bool with_c
     rparams.push_back(f.record_id);
     selective = true;
   }
+  if (!f.record_name.empty()) {
+    rcond.push_back("r.record_name = ? COLLATE NOCASE");
+    rparams.push_back(f.record_name);
+    selective = true;
+  }
   if (!f.phone_e164.empty()) {
     rcond.push_back("r.phone_e164 = ?");
     rparams.push_back(f.phone_e164);
@@ -212,6 +219,20 @@ HistoryQuery::Sql HistoryQuery::BuildListSql(const HistoryFilter& f, bool with_c
   };
   if (!f.contact_point.empty()) ncond("contact_point", f.contact_point);
   if (!f.requested_by.empty()) ncond("requested_by", f.requested_by);
+  if (!f.requested_by_name.empty()) {
+    where.push_back(std::string(col) + "requested_by_name = ? COLLATE NOCASE");
+    text_param(f.requested_by_name);
+  }
+  if (f.visible_contact_points) {
+    // Who is looking sees only these contact points (an empty list: nothing at all).
+    std::string in;
+    for (const auto& cp : *f.visible_contact_points) {
+      in += in.empty() ? "?" : ",?";
+      text_param(cp);
+    }
+    where.push_back(in.empty() ? std::string("0")
+                               : std::string(col) + "contact_point IN (" + in + ")");
+  }
   if (!f.status.empty()) ncond("status", f.status);
   std::string joined;
   for (const auto& c : rcond) joined += (joined.empty() ? "" : " AND ") + c;
@@ -243,7 +264,8 @@ HistoryQuery::Sql HistoryQuery::BuildListSql(const HistoryFilter& f, bool with_c
   sql.text =
       "SELECT n.id, n.request_id, n.contact_point, n.requested_by, n.source, n.message, "
       "n.template_name, "
-      "n.campaign_id, n.status, n.refusal_reason, n.created_ms, n.updated_ms FROM notifications n";
+      "n.campaign_id, n.status, n.refusal_reason, n.created_ms, n.updated_ms, n.requested_by_name "
+      "FROM notifications n";
   for (size_t i = 0; i < where.size(); ++i) sql.text += (i ? " AND " : " WHERE ") + where[i];
   sql.text += " ORDER BY n.created_ms DESC, n.id DESC LIMIT " + std::to_string(limit);
   sql.int_params = ints;
@@ -285,6 +307,7 @@ Result<HistoryPage> HistoryQuery::List(const HistoryFilter& filter, const std::s
       s.refusal_reason = q.getColumn(9).getString();
       s.created_ms = q.getColumn(10).getInt64();
       s.updated_ms = q.getColumn(11).getInt64();
+      s.requested_by_name = q.getColumn(12).getString();
       page.items.push_back(std::move(s));
     }
     if (static_cast<int>(page.items.size()) > limit) {
@@ -347,8 +370,8 @@ Result<NotificationDetail> HistoryQuery::Detail(const std::string& notification_
     SQLite::Statement n(
         *db_,
         "SELECT id, request_id, contact_point, requested_by, source, message, template_name, "
-        "campaign_id, status, refusal_reason, created_ms, updated_ms FROM notifications WHERE "
-        "id=?");
+        "campaign_id, status, refusal_reason, created_ms, updated_ms, requested_by_name FROM "
+        "notifications WHERE id=?");
     n.bind(1, notification_id);
     if (!n.executeStep()) return Status::NotFound("no notification '" + notification_id + "'");
     NotificationSummary& s = d.summary;
@@ -364,12 +387,13 @@ Result<NotificationDetail> HistoryQuery::Detail(const std::string& notification_
     s.refusal_reason = n.getColumn(9).getString();
     s.created_ms = n.getColumn(10).getInt64();
     s.updated_ms = n.getColumn(11).getInt64();
+    s.requested_by_name = n.getColumn(12).getString();
 
     SQLite::Statement r(
         *db_,
         "SELECT id, record_id, object_type, phone_e164, state, reason, segments, encoding, body, "
         "gateway_sid, error_code, task_id, task_state, responded, created_ms, last_attempt_ms, "
-        "updated_ms FROM recipients WHERE notification_id=? ORDER BY id");
+        "updated_ms, record_name FROM recipients WHERE notification_id=? ORDER BY id");
     r.bind(1, notification_id);
     std::map<int64_t, size_t> index;
     while (r.executeStep()) {
@@ -391,6 +415,7 @@ Result<NotificationDetail> HistoryQuery::Detail(const std::string& notification_
       x.created_ms = r.getColumn(14).getInt64();
       x.last_attempt_ms = r.getColumn(15).getInt64();
       x.updated_ms = r.getColumn(16).getInt64();
+      x.record_name = r.getColumn(17).getString();
       s.by_state[x.state]++;
       s.recipients++;
       if (x.state != "suppressed" && x.state != "pending" && x.state != "deferred")
@@ -422,7 +447,9 @@ Result<NotificationDetail> HistoryQuery::Detail(const std::string& notification_
   return d;
 }
 
-Result<UsageReport> HistoryQuery::Usage(int64_t from_ms, int64_t to_ms, UsageGroupBy group_by) {
+Result<UsageReport> HistoryQuery::Usage(
+    int64_t from_ms, int64_t to_ms, UsageGroupBy group_by,
+    const std::optional<std::vector<std::string>>& contact_points) {
   UsageReport report;
   report.from_ms = from_ms;
   report.to_ms = to_ms;
@@ -442,21 +469,36 @@ Result<UsageReport> HistoryQuery::Usage(int64_t from_ms, int64_t to_ms, UsageGro
       key = "strftime('%Y-%m-%d', r.created_ms / 1000, 'unixepoch')";
       break;
   }
+  std::string visible;  // contact point restriction, bound after from/to
+  if (contact_points) {
+    std::string in;
+    for (size_t i = 0; i < contact_points->size(); ++i) in += i ? ",?" : "?";
+    visible = in.empty() ? " AND 0" : " AND r.contact_point IN (" + in + ")";
+  }
+  auto bind_visible = [&](SQLite::Statement& q) {
+    if (!contact_points) return;
+    for (size_t i = 0; i < contact_points->size(); ++i)
+      q.bind(static_cast<int>(i + 3), (*contact_points)[i]);
+  };
   std::lock_guard<std::mutex> lock(mu_);
   std::map<std::string, UsageRow> rows;
   try {
-    SQLite::Statement q(*db_, "SELECT " + key +
-                                  ", r.contact_point, SUM(r.gateway_sid != ''), "
-                                  "SUM(CASE WHEN r.gateway_sid != '' THEN r.segments ELSE 0 END), "
-                                  "SUM(CASE WHEN r.gateway_sid != '' AND r.state != 'failed' THEN "
-                                  "r.segments ELSE 0 END), "
-                                  "SUM(r.state = 'failed'), SUM(r.state = 'suppressed') FROM " +
-                                  from +
-                                  " WHERE r.created_ms >= ? AND r.created_ms < ? GROUP BY 1, 2");
+    SQLite::Statement q(
+        *db_, "SELECT " + key +
+                  ", r.contact_point, SUM(r.gateway_sid != ''), "
+                  "SUM(CASE WHEN r.gateway_sid != '' THEN r.segments ELSE 0 END), "
+                  "SUM(CASE WHEN r.gateway_sid != '' AND r.state != 'failed' THEN "
+                  "r.segments ELSE 0 END), "
+                  "SUM(r.state = 'failed'), SUM(r.state = 'suppressed'), " +
+                  (group_by == UsageGroupBy::kUser ? "MAX(n.requested_by_name)" : "''") + " FROM " +
+                  from + " WHERE r.created_ms >= ? AND r.created_ms < ?" + visible +
+                  " GROUP BY 1, 2");
     q.bind(1, from_ms);
     q.bind(2, to_ms);
+    bind_visible(q);
     while (q.executeStep()) {
       UsageRow& row = rows[q.getColumn(0).getString()];
+      if (row.name.empty()) row.name = q.getColumn(7).getString();
       std::string cp = q.getColumn(1).getString();
       int64_t billable = q.getColumn(4).getInt64();
       auto price = options_.price_per_segment.find(cp);
@@ -474,10 +516,11 @@ Result<UsageReport> HistoryQuery::Usage(int64_t from_ms, int64_t to_ms, UsageGro
     }
     SQLite::Statement s(
         *db_, "SELECT " + key + ", r.reason, COUNT(*) FROM " + from +
-                  " WHERE r.created_ms >= ? AND r.created_ms < ? AND r.state = 'suppressed' "
-                  "GROUP BY 1, 2");
+                  " WHERE r.created_ms >= ? AND r.created_ms < ? AND r.state = 'suppressed'" +
+                  visible + " GROUP BY 1, 2");
     s.bind(1, from_ms);
     s.bind(2, to_ms);
+    bind_visible(s);
     while (s.executeStep()) {
       std::string reason = s.getColumn(1).getString();
       if (reason.empty()) reason = "unspecified";

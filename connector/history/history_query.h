@@ -42,12 +42,18 @@ struct HistoryFilter {
   int64_t to_ms = 0;    // created before
   std::string contact_point;
   std::string requested_by;     // Salesforce User Id (18)
+  std::string requested_by_name;  // the requesting User's Name (case-insensitive, whole name)
   std::string record_id;        // Lead/Contact Id (18): notifications that included it
+  std::string record_name;      // a Lead/Contact Name (case-insensitive, whole name): notifications
+                                // that included it
   std::string phone_e164;       // notifications sent to this number
   std::string status;           // notification status (received|refused|sending|done)
   std::string recipient_state;  // notifications with at least one recipient in this state
   std::string reason;           // suppression/failure reason of a recipient, or the refusal reason
   std::string text;             // words in the rendered body (FTS5 query syntax is not exposed)
+  // Who is looking (visibility.h): when set, only these contact points' notifications (none when
+  // empty).
+  std::optional<std::vector<std::string>> visible_contact_points;
 };
 
 // Opaque keyset cursor: the (created_ms, id) of the last row of a page.
@@ -59,6 +65,7 @@ struct NotificationSummary {
   std::string request_id;
   std::string contact_point;
   std::string requested_by;
+  std::string requested_by_name;  // "" for notifications stored before names were kept
   std::string source;
   std::string message;
   std::string template_name;
@@ -81,6 +88,7 @@ struct HistoryPage {
 struct RecipientDetail {
   int64_t id = 0;
   std::string record_id;
+  std::string record_name;  // "" for rows stored before names were kept
   std::string object_type;
   std::string phone_e164;  // unmasked: callers mask for their audience
   std::string state;
@@ -120,6 +128,7 @@ const char* UsageGroupByName(UsageGroupBy g);
 // undelivered ones are billed).
 struct UsageRow {
   std::string key;  // contact point, user id, or YYYY-MM-DD (UTC)
+  std::string name;  // group_by user: the user's Name when the history kept it
   int64_t messages = 0;
   int64_t segments = 0;
   int64_t billable_units = 0;
@@ -153,8 +162,10 @@ class HistoryQuery {
   Result<HistoryPage> List(const HistoryFilter& filter, const std::string& cursor, int limit);
   // kNotFound when there is no such notification.
   Result<NotificationDetail> Detail(const std::string& notification_id);
-  // Recipients created in [from_ms, to_ms).
-  Result<UsageReport> Usage(int64_t from_ms, int64_t to_ms, UsageGroupBy group_by);
+  // Recipients created in [from_ms, to_ms); with `contact_points`, only theirs.
+  Result<UsageReport> Usage(
+      int64_t from_ms, int64_t to_ms, UsageGroupBy group_by,
+      const std::optional<std::vector<std::string>>& contact_points = std::nullopt);
   // The SQLite query plan List() uses for `filter` (one line per step), for tests.
   Result<std::vector<std::string>> ExplainList(const HistoryFilter& filter);
 

@@ -9,11 +9,12 @@
 #include <string>
 
 #include "common/status.h"
-#include "connector/intake/api_server.h"
 #include "connector/config/config.h"
 #include "connector/history/history_api.h"
 #include "connector/history/history_query.h"
 #include "connector/history/retention.h"
+#include "connector/history/web_login.h"
+#include "connector/intake/api_server.h"
 
 namespace sfn::connector {
 
@@ -22,13 +23,20 @@ struct HistoryServiceOptions {
   HistoryConfig history;
   std::map<std::string, double> price_per_segment;  // by contact point
   std::string default_region = "US";
+  std::function<std::string()> instance_url;  // the org's, for record links
+  // Sign-in with Salesforce (web_login.h); off while settings.login.client_id is empty.
+  std::optional<WebLoginSettings> web_login;
+  UserDirectory directory;  // required with web_login
 };
 
 class HistoryService {
  public:
+  // `store` keeps the web sessions (unused without web_login).
   static Result<std::unique_ptr<HistoryService>> Create(const HistoryServiceOptions& options,
-                                                        ApiServer& api);
+                                                        ApiServer& api, Store& store);
   ~HistoryService();  // stops the purge
+  // The address people reach the connector at (http.public_url, else the listen address).
+  void SetPublicUrl(const std::string& base_url);
   // Prometheus lines for /metrics.
   std::string Metrics() const;
 
@@ -36,6 +44,7 @@ class HistoryService {
   HistoryService() = default;
   std::unique_ptr<HistoryQuery> query_;
   std::unique_ptr<HistoryApi> api_;
+  std::unique_ptr<WebLogin> web_login_;
   std::unique_ptr<Retention> retention_;
 };
 

@@ -265,6 +265,29 @@ const ApiKeyEntry* ApiServer::FindKey(const http::Request& request) const {
   return nullptr;
 }
 
+Principal ApiServer::KeyPrincipal(const ApiKeyEntry& key) const {
+  Principal p;
+  p.role = key.role;
+  p.user_id = key.salesforce_user;
+  if (key.role == ApiRole::kSender && !key.salesforce_user.empty()) {
+    // A person's key: it sees what its user would see signed in, numbers masked as for every
+    // key below admin. Without a rights source it sees nothing (never fail open).
+    if (user_rights_) p.rights = user_rights_(key.salesforce_user);
+    p.rights.full_numbers = false;
+    return p;
+  }
+  // Machines (admin and read keys): their role decides.
+  p.rights.sees_all = true;
+  p.rights.full_numbers = key.role == ApiRole::kAdmin;
+  return p;
+}
+
+std::optional<Principal> ApiServer::AuthenticateViewer(const http::Request& request) const {
+  if (const ApiKeyEntry* key = FindKey(request)) return KeyPrincipal(*key);
+  if (sessions_) return sessions_(request);
+  return std::nullopt;
+}
+
 void ApiServer::Handle(http::Request&& request, http::Responder responder) {
   if (auto refused = RefuseBadText(request)) {
     responder.Send(*refused);
@@ -312,12 +335,12 @@ void ApiServer::Handle(http::Request&& request, http::Responder responder) {
       responder.Send(ApiError(404, "not_found", "no notification for that request id", "request_id"));
       return;
     }
-    GetNotification(*id, *role != ApiRole::kAdmin, responder);
+    GetNotification(*id, KeyPrincipal(*key), responder);
     return;
   }
   const std::string prefix = "/v1/notifications/";
   if (path.rfind(prefix, 0) == 0 && request.method == "GET") {
-    GetNotification(form::Decode(path.substr(prefix.size())), *role != ApiRole::kAdmin, responder);
+    GetNotification(form::Decode(path.substr(prefix.size())), KeyPrincipal(*key), responder);
     return;
   }
   responder.Send(ApiError(404, "not_found", "no such endpoint: " + path));
@@ -393,13 +416,21 @@ void ApiServer::PostNotification(const http::Request& request, const ApiKeyEntry
   responder.Send(w.Response(status));
 }
 
-void ApiServer::GetNotification(const std::string& id, bool mask_phones,
+void ApiServer::GetNotification(const std::string& id, const Principal& viewer,
                                 http::Responder responder) {
   auto n = engine_.store().GetNotification(id);
   if (!n.ok()) {
     responder.Send(ApiError(404, "not_found", n.status().message(), "id"));
     return;
   }
+  if (!CanSee(viewer.rights, n->request.contact_point)) {
+    responder.Send(ApiError(403, "forbidden",
+                            "this key's user holds no role of contact point '" +
+                                n->request.contact_point + "'",
+                            "contact_point"));
+    return;
+  }
+  const bool mask_phones = !viewer.rights.full_numbers;
   json::Writer w;
   w.StartObject();
   w.Key("notification_id");

@@ -20,6 +20,7 @@
 #include "common/http_server.h"
 #include "common/work_queue.h"
 #include "connector/engine/engine.h"
+#include "connector/intake/visibility.h"
 
 namespace sfn::connector {
 
@@ -41,6 +42,21 @@ struct ApiServerOptions {
   int worker_threads = 4;         // for handlers that call Salesforce
 };
 
+// Who is reading: an API key (a machine; its role decides) or a person signed
+// in through the web page (a session; visibility.h decides).
+struct Principal {
+  ApiRole role = ApiRole::kRead;
+  bool session = false;  // signed in with Salesforce (cookie), not an API key
+  std::string user_id;   // Salesforce User Id of a signed-in person
+  std::string user_name;
+  ViewerRights rights;  // keys: everything, whole numbers for admin keys only
+};
+
+// Looks up the signed-in person of a request (its session cookie); nullopt when none.
+using SessionAuthenticator = std::function<std::optional<Principal>(const http::Request&)>;
+// The rights of Salesforce user `user_id` under the visibility rule (nothing when unknown).
+using UserRightsSource = std::function<ViewerRights(const std::string& user_id)>;
+
 // Extra routes mounted by later components (webhooks, history). Return false
 // when the request is not theirs.
 using RouteHandler = std::function<bool(http::Request& request, http::Responder& responder)>;
@@ -58,6 +74,14 @@ class ApiServer {
   std::optional<ApiRole> Authenticate(const http::Request& request) const;
   // The same, with the key's name and user; null when missing or unknown.
   const ApiKeyEntry* FindKey(const http::Request& request) const;
+  // For read endpoints: the API key, else the web session; nullopt when neither.
+  // Sessions never authorise writes (POST /v1/notifications takes keys only).
+  std::optional<Principal> AuthenticateViewer(const http::Request& request) const;
+  // Set before Start().
+  void SetSessionAuthenticator(SessionAuthenticator sessions) { sessions_ = std::move(sessions); }
+  // What a sender key bound to a Salesforce user may see: the visibility rule for that user
+  // (visibility.h). Unset: such keys see nothing. Set before Start().
+  void SetUserRightsSource(UserRightsSource rights) { user_rights_ = std::move(rights); }
   // Extra lines for /metrics (e.g. Salesforce API usage).
   void SetMetricsSource(std::function<std::string()> source) { metrics_source_ = std::move(source); }
 
@@ -65,13 +89,16 @@ class ApiServer {
   void Handle(http::Request&& request, http::Responder responder);
   void PostNotification(const http::Request& request, const ApiKeyEntry& key,
                         http::Responder responder);
-  void GetNotification(const std::string& id, bool mask_phones, http::Responder responder);
+  void GetNotification(const std::string& id, const Principal& viewer, http::Responder responder);
+  Principal KeyPrincipal(const ApiKeyEntry& key) const;
   std::string Metrics();
 
   ApiServerOptions options_;
   Engine& engine_;
   std::vector<RouteHandler> routes_;
   std::function<std::string()> metrics_source_;
+  SessionAuthenticator sessions_;
+  UserRightsSource user_rights_;
   std::unique_ptr<WorkQueue> workers_;
   std::unique_ptr<http::Server> server_;
 };

@@ -84,6 +84,9 @@ std::vector<Conversation> SqliteStore::Conversations(size_t limit, int64_t befor
   while (threads.executeStep()) {
     Conversation c;
     c.recipient_id = threads.getColumn(0).getInt64();
+    SQLite::Statement name(db_, "SELECT record_name FROM recipients WHERE id=?");
+    name.bind(1, c.recipient_id);
+    if (name.executeStep()) c.record_name = name.getColumn(0).getString();
     SQLite::Statement q(
         db_,
         "SELECT id, sid, from_phone, to_phone, body, contact_point, kind, recipient_id, "

@@ -108,6 +108,16 @@ Status SqliteStore::Refuse(const std::string& notification_id, const std::string
   });
 }
 
+Status SqliteStore::SetRequesterName(const std::string& notification_id, const std::string& name) {
+  return WriteStatus([&]() {
+    SQLite::Statement q(db_, "UPDATE notifications SET requested_by_name=? WHERE id=?");
+    q.bind(1, name);
+    q.bind(2, notification_id);
+    q.exec();
+    return Status::Ok();
+  });
+}
+
 Status SqliteStore::SaveRecipients(const std::string& notification_id,
                                    const std::vector<RecipientPlan>& plans) {
   return WriteStatus([&]() {
@@ -123,8 +133,8 @@ Status SqliteStore::SaveRecipients(const std::string& notification_id,
         "owner_id, "
         "phone_raw, phone_e164, time_zone, body, encoding, units, segments, state, state_rank, "
         "reason, "
-        "deferred_until_ms, next_attempt_ms, created_ms, updated_ms, merge_json) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "deferred_until_ms, next_attempt_ms, created_ms, updated_ms, merge_json, record_name) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     for (const auto& p : plans) {
       insert.reset();
       insert.bind(1, notification_id);
@@ -147,6 +157,7 @@ Status SqliteStore::SaveRecipients(const std::string& notification_id,
       insert.bind(18, now);
       insert.bind(19, now);
       insert.bind(20, p.merge_json.empty() ? std::string("{}") : p.merge_json);
+      insert.bind(21, p.record_name);
       insert.exec();
       int64_t rid = db_.getLastInsertRowid();
       std::string detail = p.reason.empty() ? "" : "reason=" + p.reason;
@@ -218,6 +229,7 @@ NotificationRow SqliteStore::ReadNotification(SQLite::Statement& q) {
   n.refusal_reason = q.getColumn(11).getString();
   n.created_ms = q.getColumn(12).getInt64();
   n.updated_ms = q.getColumn(13).getInt64();
+  n.requested_by_name = q.getColumn(14).getString();
   return n;
 }
 

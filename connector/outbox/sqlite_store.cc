@@ -69,6 +69,7 @@ RecipientRow ReadRecipient(SQLite::Statement& q) {
   r.responded = q.getColumn(23).getInt() != 0;
   r.updated_ms = q.getColumn(24).getInt64();
   r.plan.merge_json = q.getColumn(25).getString();
+  r.plan.record_name = q.getColumn(26).getString();
   return r;
 }
 
@@ -88,9 +89,13 @@ SqliteStore::SqliteStore(const SqliteStoreOptions& options)
   db_.exec(kSuppressionsSchema);
   db_.exec(kEventChunksSchema);
   db_.exec(kWebhookInboxSchema);
+  db_.exec(kWebSessionsSchema);
   reader_.setBusyTimeout(options.busy_timeout_ms);
   // Columns added after the first release (older stores lack them).
   AddColumnIfMissing("recipients", "task_status_dirty", "INTEGER NOT NULL DEFAULT 0");
+  // Display names for the view history; rows from before stay '' and show their Ids.
+  AddColumnIfMissing("recipients", "record_name", "TEXT NOT NULL DEFAULT ''");
+  AddColumnIfMissing("notifications", "requested_by_name", "TEXT NOT NULL DEFAULT ''");
   db_.exec(
       "CREATE INDEX IF NOT EXISTS recipients_task_status ON recipients(task_status_dirty) "
       "WHERE task_status_dirty = 1");

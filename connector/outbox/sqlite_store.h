@@ -24,6 +24,7 @@ extern const char* const kInboundMessagesSchema;  // inbound_messages
 extern const char* const kSuppressionsSchema;     // suppressions
 extern const char* const kEventChunksSchema;      // event_chunks
 extern const char* const kWebhookInboxSchema;     // webhook_inbox
+extern const char* const kWebSessionsSchema;      // web_sessions
 
 NotificationStatus ParseNotificationStatus(const std::string& s);
 std::string JoinIds(const std::vector<std::string>& ids);
@@ -34,7 +35,7 @@ inline constexpr const char* kRecipientColumns =
     "time_zone, body, "
     "encoding, units, segments, state, reason, deferred_until_ms, attempts, last_attempt_ms, "
     "next_attempt_ms, "
-    "gateway_sid, error_code, task_id, task_state, responded, updated_ms, merge_json";
+    "gateway_sid, error_code, task_id, task_state, responded, updated_ms, merge_json, record_name";
 RecipientRow ReadRecipient(SQLite::Statement& q);
 
 class SqliteStore final : public Store {
@@ -52,6 +53,7 @@ class SqliteStore final : public Store {
       const std::string& request_id,
       const std::function<std::string(const JoinedRequest&)>& refusal_for) override;
   Status Refuse(const std::string& notification_id, const std::string& reason) override;
+  Status SetRequesterName(const std::string& notification_id, const std::string& name) override;
   Status SaveRecipients(const std::string& notification_id,
                         const std::vector<RecipientPlan>& plans) override;
   std::vector<NotificationRow> NotificationsInStatus(NotificationStatus status,
@@ -113,12 +115,18 @@ class SqliteStore final : public Store {
   std::vector<HistoryEntry> History(const std::string& notification_id) override;
   Status AppendHistory(const HistoryEntry& entry) override;
   StoreCounters Counters() override;
+  Status CreateWebSession(const WebSession& session) override;
+  std::optional<WebSession> FindWebSession(const std::string& id_hash, int64_t now_ms) override;
+  Status DeleteWebSession(const std::string& id_hash) override;
+  int PurgeWebSessions(int64_t now_ms) override;
 
  private:
   static constexpr const char* kNotificationSelect =
       "SELECT id, request_id, contact_point, requested_by, source, message, template_name, "
       "record_ids, "
-      "campaign_id, replay_id, status, refusal_reason, created_ms, updated_ms FROM notifications";
+      "campaign_id, replay_id, status, refusal_reason, created_ms, updated_ms, requested_by_name "
+      "FROM "
+      "notifications";
   static NotificationRow ReadNotification(SQLite::Statement& q);
   // Intake inside a transaction; `notes` (kind, state, detail) are history rows written after
   // the intake row of a new notification; a non-empty `refusal` refuses it in the same transaction.

@@ -71,12 +71,14 @@ struct NotificationRow {
   std::string refusal_reason;
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
+  std::string requested_by_name;  // the requesting User's Name ("" in rows from before names)
 };
 
 // What the resolver decided for one recipient.
 struct RecipientPlan {
   std::string record_id;
   std::string object_type;       // Lead | Contact
+  std::string record_name;       // the record's Name, for the history ("" when unknown)
   std::string owner_id;          // record owner (for Task OwnerId rules)
   std::string phone_raw;
   std::string phone_e164;        // empty when invalid/missing
@@ -170,6 +172,7 @@ struct InboundMessage {
 // The replies that answer one recipient (a notification sent to a record).
 struct Conversation {
   int64_t recipient_id = 0;
+  std::string record_name;               // the recipient's Name ("" when unknown)
   std::vector<InboundMessage> messages;  // oldest first; the latest 100 at most
 };
 
@@ -193,6 +196,20 @@ struct WebhookItem {
   int attempts = 0;      // failed processing attempts so far
   std::string progress;  // the processor's record of the steps already done (for retries)
   std::string last_error;
+};
+
+// A person signed in to the history web page with Salesforce (docs/history.md).
+// The session id in the cookie is never stored: rows are keyed by its SHA-256,
+// so a copy of the store file opens no session.
+struct WebSession {
+  std::string id_hash;  // hex SHA-256 of the cookie value
+  std::string user_id;  // Salesforce User Id (18)
+  std::string user_name;
+  std::vector<std::string> permission_sets;  // as read at sign-in (lifetime bounds staleness)
+  std::string csrf_token;                    // sent back with every state-changing request
+  std::string access_token;                  // the user's Salesforce token, to revoke at sign-out
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;
 };
 
 struct StoreCounters {
@@ -224,6 +241,8 @@ class Store {
       const std::string& request_id,
       const std::function<std::string(const JoinedRequest&)>& refusal_for) = 0;
   virtual Status Refuse(const std::string& notification_id, const std::string& reason) = 0;
+  // Keeps the requesting User's display name with the notification (the resolver read it).
+  virtual Status SetRequesterName(const std::string& notification_id, const std::string& name) = 0;
   // Stores the resolved recipients (once; a second call is a no-op) and moves
   // the notification to sending.
   virtual Status SaveRecipients(const std::string& notification_id, const std::vector<RecipientPlan>& plans) = 0;
@@ -329,6 +348,13 @@ class Store {
   virtual std::vector<HistoryEntry> History(const std::string& notification_id) = 0;
   virtual Status AppendHistory(const HistoryEntry& entry) = 0;
   virtual StoreCounters Counters() = 0;
+
+  // Web sign-in sessions. FindWebSession ignores (and deletes) expired ones.
+  virtual Status CreateWebSession(const WebSession& session) = 0;
+  virtual std::optional<WebSession> FindWebSession(const std::string& id_hash, int64_t now_ms) = 0;
+  virtual Status DeleteWebSession(const std::string& id_hash) = 0;
+  // Removes every session expired at `now_ms`; returns how many.
+  virtual int PurgeWebSessions(int64_t now_ms) = 0;
 };
 
 struct SqliteStoreOptions {

@@ -19,6 +19,7 @@ struct Resolution {
   std::string refusal_reason;  // e.g. "not_authorized", "unknown_contact_point", "over_segment_budget"
   std::string refusal_detail;  // human-readable
   std::vector<RecipientPlan> plans;
+  std::string requester_name;  // the requesting User's Name when the user was found
 };
 
 class Resolver {

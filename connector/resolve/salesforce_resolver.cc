@@ -147,6 +147,20 @@ Result<SalesforceResolver::UserInfo> SalesforceResolver::LookupUser(const std::s
   return info;
 }
 
+Result<SalesforceResolver::UserSummary> SalesforceResolver::DescribeUser(
+    const std::string& user_id) {
+  auto id = salesforce::NormalizeId(user_id);
+  if (!id.ok()) return id.status();
+  auto user = LookupUser(*id);
+  if (!user.ok()) return user.status();
+  UserSummary out;
+  out.found = user->found;
+  out.active = user->active;
+  out.name = user->fields["Name"];
+  out.permission_sets = user->permission_sets;
+  return out;
+}
+
 Status SalesforceResolver::LoadCampaignMembers(const std::string& campaign_id, std::vector<std::string>* ids) {
   auto q = salesforce::soql::SelectBuilder("CampaignMember")
                .Fields({"LeadId", "ContactId"})
@@ -176,6 +190,12 @@ RecipientPlan SalesforceResolver::PlanRecord(const NotificationRequest& request,
     return plan;
   };
   plan.owner_id = ValueText(record, "OwnerId").value_or("");
+  plan.record_name = ValueText(record, "Name").value_or("");
+  if (plan.record_name.empty()) {
+    std::string first = ValueText(record, "FirstName").value_or("");
+    std::string last = ValueText(record, "LastName").value_or("");
+    plan.record_name = first.empty() ? last : last.empty() ? first : first + " " + last;
+  }
   auto phones = om.PhoneValues(record);
   if (!phones.empty()) plan.phone_raw = phones.front();
   std::optional<PhoneNumber> number;
@@ -255,9 +275,15 @@ Result<Resolution> SalesforceResolver::Resolve(const NotificationRequest& reques
   if (!user->found || !user->active) {
     return Refuse("not_authorized", "user " + request.requested_by + " is unknown or inactive");
   }
+  const std::string requester_name = user->fields["Name"];
+  auto refuse = [&requester_name](const std::string& reason, const std::string& detail) {
+    Resolution refused = Refuse(reason, detail);
+    refused.requester_name = requester_name;
+    return refused;
+  };
   if (!HasRole(cp->roles, user->permission_sets)) {
-    return Refuse("not_authorized", "user " + request.requested_by + " holds none of contact point '" + cp->name +
-                                        "' roles");
+    return refuse("not_authorized", "user " + request.requested_by +
+                                        " holds none of contact point '" + cp->name + "' roles");
   }
 
   // The audience: record ids as given, then campaign members; duplicates dropped, order kept.
@@ -295,14 +321,22 @@ Result<Resolution> SalesforceResolver::Resolve(const NotificationRequest& reques
     mapping::Template body;
     if (!request.template_name.empty()) {
       const auto* t = mapping_.FindTemplate(request.template_name, object);
-      if (!t) return Refuse("unknown_template", "no template '" + request.template_name + "' for " + object);
+      if (!t)
+        return refuse("unknown_template",
+                      "no template '" + request.template_name + "' for " + object);
       body = t->body;
     } else {
       auto compiled = mapping_.CompileMessage(request.message, object);
-      if (!compiled.ok()) return Refuse("invalid_message", compiled.status().message());
+      if (!compiled.ok()) return refuse("invalid_message", compiled.status().message());
       body = compiled.value();
     }
     std::vector<std::string> fields = mapping_.RequiredFields(object, {&body});
+    // The record's display name for the history, read by the same query (no extra call).
+    for (const char* name_field : {"Name", "FirstName", "LastName"}) {
+      bool present = false;
+      for (const auto& f : fields) present = present || http::EqualsIgnoreCase(f, name_field);
+      if (!present) fields.push_back(name_field);
+    }
     for (size_t start = 0; start < ids.size(); start += options_.ids_per_query) {
       std::vector<std::string> chunk(
           ids.begin() + static_cast<long>(start),
@@ -324,6 +358,7 @@ Result<Resolution> SalesforceResolver::Resolve(const NotificationRequest& reques
 
   // Assemble in audience order; the first record with a number keeps it, later ones are duplicates.
   Resolution resolution;
+  resolution.requester_name = requester_name;
   std::set<std::string> numbers_planned;
   int planned_segments = 0;
   for (const auto& id : audience) {
@@ -346,8 +381,9 @@ Result<Resolution> SalesforceResolver::Resolve(const NotificationRequest& reques
     resolution.plans.push_back(std::move(plan));
   }
   if (cp->segment_budget > 0 && planned_segments > cp->segment_budget) {
-    return Refuse("over_segment_budget", std::to_string(planned_segments) + " segments exceed contact point '" +
-                                             cp->name + "' budget of " + std::to_string(cp->segment_budget));
+    return refuse("over_segment_budget", std::to_string(planned_segments) +
+                                             " segments exceed contact point '" + cp->name +
+                                             "' budget of " + std::to_string(cp->segment_budget));
   }
   return resolution;
 }

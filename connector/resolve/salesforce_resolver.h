@@ -39,6 +39,16 @@ class SalesforceResolver final : public Resolver {
                                                             const mapping::FieldMapping& mapping, Store& store);
   Result<Resolution> Resolve(const NotificationRequest& request, int64_t now_ms) override;
 
+  // A user as the permission check reads them (the same cached lookup), for
+  // the history web page's sign-in.
+  struct UserSummary {
+    bool found = false;
+    bool active = false;
+    std::string name;
+    std::vector<std::string> permission_sets;
+  };
+  Result<UserSummary> DescribeUser(const std::string& user_id);
+
  private:
   struct UserInfo {
     bool found = false;

@@ -329,10 +329,11 @@ Status TwilioWebhooks::ConfirmOptOut(const WebhookItem& item, const InboundMessa
 }
 
 void TwilioWebhooks::ListConversations(const http::Request& request, http::Responder& responder) {
-  auto role = api_.Authenticate(request);
-  if (!role) {
-    responder.Send(ApiError(401, "unauthenticated",
-                            "a valid API key is required (Authorization: Bearer <key>)"));
+  auto viewer = api_.AuthenticateViewer(request);
+  if (!viewer) {
+    responder.Send(
+        ApiError(401, "unauthenticated",
+                 "sign in with Salesforce or send a valid API key (Authorization: Bearer <key>)"));
     return;
   }
   size_t limit = 50;
@@ -355,7 +356,7 @@ void TwilioWebhooks::ListConversations(const http::Request& request, http::Respo
       before = v;
     }
   }
-  bool full = *role == ApiRole::kAdmin;
+  bool full = viewer->rights.full_numbers;
   json::Writer w;
   w.StartObject();
   w.Key("conversations");
@@ -367,6 +368,8 @@ void TwilioWebhooks::ListConversations(const http::Request& request, http::Respo
     // The conversation's summary is its latest reply (kept at the top level for simple inboxes).
     const InboundMessage& latest = c.messages.back();
     cursor = latest.id;
+    // Only the contact points the viewer may see (the cursor still moves past the others).
+    if (!CanSee(viewer->rights, latest.contact_point)) continue;
     w.StartObject();
     w.Key("id");
     w.Int64(latest.id);
@@ -382,6 +385,8 @@ void TwilioWebhooks::ListConversations(const http::Request& request, http::Respo
     w.String(latest.notification_id.c_str());
     w.Key("record_id");
     w.String(latest.record_id.c_str());
+    w.Key("record_name");
+    w.String(c.record_name.c_str());
     w.Key("body");
     w.String(MaskText(latest.body, full).c_str());
     w.Key("received_at");

@@ -1,9 +1,11 @@
 // The Twilio-compatible gateway's webhooks and the conversations API:
 //   POST /v1/webhooks/twilio/status   delivery status callbacks
 //   POST /v1/webhooks/twilio/inbound  replies from handsets
-//   GET  /v1/conversations            replies that started a conversation (read key):
-//        newest first, one per recipient answered, with its messages; phones
-//        masked but for the last 4 digits unless the key is admin;
+//   GET  /v1/conversations            replies that started a conversation (read key or
+//        web sign-in): newest first, one per recipient answered (with its
+//        record_name), with its messages; phones masked but for the last 4
+//        digits unless the key is admin (or the person holds the admin set);
+//        a signed-in person sees only their contact points (intake/visibility.h);
 //        ?limit=1..500 (50), ?before=<next_before of the previous page>
 //
 // Both webhooks verify X-Twilio-Signature against the public URL the gateway

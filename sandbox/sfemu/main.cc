@@ -215,7 +215,7 @@ int main(int argc, char** argv) {
     server_options.tls_key_file = flags.tls_key;
   }
   sfemu::Router router(
-      sfemu::RouterTargets{oauth, rest, cometd, hooks, faults, log, usage, org_id});
+      sfemu::RouterTargets{oauth, rest, cometd, hooks, faults, log, usage, org_id, &store});
   sfn::http::Server server(server_options,
                            [&router](sfn::http::Request&& request, sfn::http::Responder responder) {
                              router.Handle(std::move(request), std::move(responder));

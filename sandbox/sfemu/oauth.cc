@@ -52,6 +52,63 @@ struct User {
   std::string username;
 };
 
+// An authorization code of the web server flow: single use, bound to the
+// client, the redirect URI and (with PKCE) the code challenge.
+struct AuthorizationCode {
+  User user;
+  std::string client_id;
+  std::string redirect_uri;
+  std::string code_challenge;  // base64url(SHA-256(code_verifier)); empty without PKCE
+  std::string scope;
+  int64_t expires_ms = 0;
+};
+
+// Salesforce keeps an authorization code valid for 15 minutes.
+constexpr int64_t kAuthorizationCodeTtlMs = 15 * 60 * 1000;
+
+std::string HtmlEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// Without a registered callback list, sfemu accepts callbacks on this machine only (its
+// stand-in for the Connected App's Callback URL field).
+bool LoopbackCallback(const std::string& uri) {
+  for (const char* prefix : {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:",
+                             "http://localhost/", "https://127.0.0.1:", "https://localhost:"}) {
+    if (uri.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+sfn::http::Response HtmlPage(int status, const std::string& body) {
+  auto r = sfn::http::TextResponse(status, body, "text/html; charset=utf-8");
+  r.headers.Set("Cache-Control", "no-store");
+  r.headers.Set("X-Frame-Options", "DENY");
+  return r;
+}
+
 }  // namespace
 
 struct OAuthServer::Impl {
@@ -60,6 +117,7 @@ struct OAuthServer::Impl {
   mutable std::mutex mu;
   std::map<std::string, AccessToken> access;
   std::map<std::string, RefreshToken> refresh;
+  std::map<std::string, AuthorizationCode> codes;  // web server flow, until redeemed
 
   Impl(OrgStore& s, OAuthOptions o) : store(s), options(std::move(o)) {}
 
@@ -202,12 +260,153 @@ struct OAuthServer::Impl {
     return Issue(*user, instance_url, "api web openid", "", "");
   }
 
+  // GET /services/oauth2/authorize shows the login form; POST (the form) checks the password and
+  // redirects to the callback with ?code=&state=. Problems with the client or the callback are
+  // shown on the page (never redirected to an unchecked URI); the rest go to the callback as
+  // ?error=.
+  sfn::http::Response Authorize(const sfn::http::Request& req) {
+    auto params = sfn::form::Parse(req.method == "POST" ? req.body : req.query);
+    auto get = [&](const char* name) { return sfn::form::Get(params, name); };
+    const std::string client_id = get("client_id");
+    const std::string redirect_uri = get("redirect_uri");
+    const std::string state = get("state");
+    auto page_error = [](const std::string& code, const std::string& description) {
+      return HtmlPage(400,
+                      "<!doctype html><html><head><link rel=\"icon\" "
+                      "href=\"data:,\"><title>Error</title></head><body><h1>" +
+                          code + "</h1><p id=\"error\">error=" + code + "&amp;error_description=" +
+                          HtmlEscape(description) + "</p></body></html>");
+    };
+    if (client_id != options.client_id)
+      return page_error("invalid_client_id", "client identifier invalid");
+    if (redirect_uri.empty() || !LoopbackCallback(redirect_uri)) {
+      return page_error("redirect_uri_mismatch", "redirect_uri must match configuration");
+    }
+    auto redirect_error = [&](const std::string& code, const std::string& description) {
+      std::string location =
+          redirect_uri + (redirect_uri.find('?') == std::string::npos ? "?" : "&") +
+          "error=" + code + "&error_description=" + sfn::form::Encode(description);
+      if (!state.empty()) location += "&state=" + sfn::form::Encode(state);
+      auto r = HtmlPage(302, "");
+      r.headers.Set("Location", location);
+      return r;
+    };
+    if (get("response_type") != "code") {
+      return redirect_error("unsupported_response_type", "response type not supported");
+    }
+    const std::string challenge = get("code_challenge");
+    const std::string method = get("code_challenge_method");
+    if (!challenge.empty() && !method.empty() && method != "S256") {
+      return redirect_error("invalid_request", "code_challenge_method must be S256");
+    }
+    if (req.method != "POST") return LoginForm(params, "");
+    std::string username = get("username");
+    auto user = FindUser(username);
+    if (!user || !store.CheckPassword(username, get("password"))) {
+      return LoginForm(
+          params,
+          "Please check your username and password. If you still can't log in, contact "
+          "your Salesforce administrator.");
+    }
+    std::string code = "aPrx" + sfn::crypto::Base64UrlEncode(sfn::crypto::RandomHex(32));
+    std::string scope = get("scope").empty() ? "api" : get("scope");
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      codes[code] = AuthorizationCode{
+          *user,     client_id, redirect_uri,
+          challenge, scope,     sfn::timeutil::NowMillis() + kAuthorizationCodeTtlMs};
+    }
+    std::string location = redirect_uri +
+                           (redirect_uri.find('?') == std::string::npos ? "?" : "&") +
+                           "code=" + sfn::form::Encode(code);
+    if (!state.empty()) location += "&state=" + sfn::form::Encode(state);
+    auto r = HtmlPage(302, "");
+    r.headers.Set("Location", location);
+    return r;
+  }
+
+  // The demo users' login page: the request's parameters ride along as hidden fields.
+  sfn::http::Response LoginForm(const sfn::form::Params& params, const std::string& error) {
+    std::string hidden;
+    for (const char* name : {"response_type", "client_id", "redirect_uri", "state", "scope",
+                             "code_challenge", "code_challenge_method"}) {
+      hidden += "<input type=\"hidden\" name=\"" + std::string(name) + "\" value=\"" +
+                HtmlEscape(sfn::form::Get(params, name)) + "\">";
+    }
+    std::string body =
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" "
+        "href=\"data:,\"><title>Login | "
+        "sfemu</title></head>"
+        "<body><h1>Log in to sfemu</h1>" +
+        (error.empty() ? std::string()
+                       : "<p id=\"error\" role=\"alert\">" + HtmlEscape(error) + "</p>") +
+        "<form method=\"post\" action=\"/services/oauth2/authorize\">" + hidden +
+        "<p><label for=\"username\">Username</label> <input id=\"username\" name=\"username\" "
+        "autocomplete=\"username\"></p>"
+        "<p><label for=\"password\">Password</label> <input id=\"password\" name=\"password\" "
+        "type=\"password\" autocomplete=\"current-password\"></p>"
+        "<p><button id=\"Login\" type=\"submit\">Log In</button></p></form>"
+        "<p>Demo users: sender@sfnotify.demo, viewer@sfnotify.demo, "
+        "integration@sfnotify.demo</p></body></html>";
+    return HtmlPage(200, body);
+  }
+
+  // grant_type=authorization_code: the code once, with the same client and redirect URI, and the
+  // PKCE verifier when the authorization carried a challenge (else the client secret).
+  sfn::http::Response AuthorizationCodeGrant(const sfn::http::Request& req,
+                                             const sfn::form::Params& params,
+                                             const std::string& instance_url) {
+    std::string client_id, secret;
+    bool secret_given = false;
+    ClientCredentials(req, params, &client_id, &secret, &secret_given);
+    if (client_id != options.client_id)
+      return OAuthError(400, "invalid_client_id", "client identifier invalid");
+    if (secret_given && !sfn::crypto::ConstantTimeEquals(secret, options.client_secret)) {
+      return OAuthError(400, "invalid_client", "invalid client credentials");
+    }
+    AuthorizationCode code;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = codes.find(sfn::form::Get(params, "code"));
+      if (it == codes.end()) return OAuthError(400, "invalid_grant", "invalid authorization code");
+      code = it->second;
+      codes.erase(it);  // single use, whatever happens next
+    }
+    if (code.expires_ms <= sfn::timeutil::NowMillis()) {
+      return OAuthError(400, "invalid_grant", "expired authorization code");
+    }
+    if (code.client_id != client_id)
+      return OAuthError(400, "invalid_grant", "invalid authorization code");
+    if (sfn::form::Get(params, "redirect_uri") != code.redirect_uri) {
+      return OAuthError(400, "redirect_uri_mismatch", "redirect_uri must match configuration");
+    }
+    std::string verifier = sfn::form::Get(params, "code_verifier");
+    if (!code.code_challenge.empty()) {
+      std::string digest = sfn::crypto::Base64UrlEncode(sfn::crypto::Sha256(verifier));
+      if (verifier.empty() || !sfn::crypto::ConstantTimeEquals(digest, code.code_challenge)) {
+        return OAuthError(400, "invalid_grant", "invalid code verifier");
+      }
+    } else if (!secret_given) {
+      return OAuthError(400, "invalid_client", "invalid client credentials");
+    }
+    bool refresh_scope = (" " + code.scope + " ").find(" refresh_token ") != std::string::npos ||
+                         (" " + code.scope + " ").find(" offline_access ") != std::string::npos;
+    std::string family, next;
+    if (refresh_scope) {
+      next = NewRefreshToken(code.user, "");
+      std::lock_guard<std::mutex> lock(mu);
+      family = refresh[next].family;
+    }
+    return Issue(code.user, instance_url, code.scope, family, next);
+  }
+
   sfn::http::Response Token(const sfn::http::Request& req, const std::string& instance_url) {
     auto params = sfn::form::Parse(req.body);
     std::string grant = sfn::form::Get(params, "grant_type");
     if (grant == "urn:ietf:params:oauth:grant-type:jwt-bearer") {
       return Jwt(sfn::form::Get(params, "assertion"), instance_url);
     }
+    if (grant == "authorization_code") return AuthorizationCodeGrant(req, params, instance_url);
     if (grant != "password" && grant != "client_credentials" && grant != "refresh_token") {
       return OAuthError(400, "unsupported_grant_type", "grant type not supported");
     }
@@ -527,6 +726,8 @@ sfn::http::Response OAuthServer::Handle(const sfn::http::Request& request,
   const std::string& p = request.path;
   bool post = request.method == "POST";
   if (p == "/services/oauth2/token" && post) return impl_->Token(request, instance_url);
+  if (p == "/services/oauth2/authorize" && (post || request.method == "GET"))
+    return impl_->Authorize(request);
   if (p == "/services/oauth2/revoke" && (post || request.method == "GET"))
     return impl_->Revoke(request);
   if (p == "/services/oauth2/introspect" && post) return impl_->Introspect(request, instance_url);

@@ -1,4 +1,6 @@
-// sfemu's OAuth 2.0 server: the token endpoint (JWT bearer, client
+// sfemu's OAuth 2.0 server: the web server flow (/services/oauth2/authorize
+// with a login form for the demo users, PKCE S256, callbacks on 127.0.0.1 /
+// localhost only), the token endpoint (authorization code, JWT bearer, client
 // credentials, refresh token with optional rotation, username-password),
 // /services/oauth2/revoke and /services/oauth2/introspect, the identity
 // service (/services/oauth2/userinfo and the identity URL /id/ORG/USER),
@@ -44,9 +46,10 @@ class OAuthServer {
   OAuthServer(OrgStore& store, OAuthOptions options);
   ~OAuthServer();
 
-  // Handles /services/oauth2/{token,revoke,introspect,userinfo,singleaccess}
-  // and the identity URL /id/ORG/USER. `instance_url` is sfemu's own base URL
-  // (returned as instance_url and in the id URL).
+  // Handles GET/POST /services/oauth2/authorize, POST
+  // /services/oauth2/{token,revoke,introspect}, GET /services/oauth2/{userinfo,singleaccess}
+  // and the identity URL /id/ORG/USER. `instance_url` is sfemu's own base URL (returned as
+  // instance_url and in the id URL).
   sfn::http::Response Handle(const sfn::http::Request& request, const std::string& instance_url);
 
   // The token's user when it is known, unexpired and not revoked.

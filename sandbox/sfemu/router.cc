@@ -3,6 +3,8 @@
 #include <chrono>
 #include <thread>
 
+#include "sandbox/sfemu/record_page.h"
+
 namespace sfemu {
 
 namespace {
@@ -139,6 +141,11 @@ void Router::Handle(sfn::http::Request&& request, sfn::http::Responder responder
     }
     return Finish(request, responder, with_limits(t_.rest.Handle(request, auth.user_id)), true,
                   auth.user_id);
+  }
+  if (t_.store) {
+    if (auto page = RecordPage(*t_.store, request)) {
+      return Finish(request, responder, std::move(*page), false, auth.user_id);
+    }
   }
   Finish(request, responder,
          with_limits(SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")),

@@ -27,6 +27,7 @@ struct RouterTargets {
   RequestLog& log;
   ApiUsage& usage;
   std::string org_id;
+  OrgStore* store = nullptr;  // for the record pages (record_page.h); none when null
 };
 
 class Router {

@@ -1,6 +1,7 @@
 // API keys bound to Salesforce users (http.api_keys[].salesforce_user): a
 // sender key sends only as its user, an admin key acts for anyone and is named
-// in the history, a read key sees masked numbers on every endpoint. Real
+// in the history, a read key sees masked numbers on every endpoint, a sender
+// key sees only what its user may see (docs/history.md). Real
 // processes: sfemu + smsemu + sfnotify.
 #include <catch2/catch.hpp>
 
@@ -14,15 +15,6 @@ namespace {
 
 constexpr const char* kRepKey =
     R"({"name": "rep", "key_env": "E2E_SENDER_KEY", "role": "sender", "salesforce_user": "sender@sfnotify.demo"})";
-
-std::string UserId(Stack& stack, const std::string& username) {
-  auto users = stack.Records("User");
-  for (const auto& u : users["records"].GetArray()) {
-    if (username == u["Username"].GetString()) return u["Id"].GetString();
-  }
-  FAIL("no user " << username);
-  return "";
-}
 
 std::string SendBody(const std::string& request_id, const std::vector<std::string>& ids,
                      const std::string& requested_by) {
@@ -52,8 +44,8 @@ TEST_CASE("api keys: a sender key sends only as its Salesforce user", "[e2e][api
   options.extra_api_keys_json = kRepKey;
   Stack stack(options);
   auto ids = stack.CreateConsentingLeads("Keys", {"+12125550401"});
-  std::string rep = UserId(stack, "sender@sfnotify.demo");
-  std::string viewer = UserId(stack, "viewer@sfnotify.demo");
+  std::string rep = stack.UserId("sender@sfnotify.demo");
+  std::string viewer = stack.UserId("viewer@sfnotify.demo");
 
   // Naming another user: 403 naming requested_by, nothing stored, nothing sent.
   auto other =
@@ -85,7 +77,7 @@ TEST_CASE("api keys: an admin key acts for any user and the history says via whi
           "[e2e][api][keys]") {
   Stack stack;
   auto ids = stack.CreateConsentingLeads("Admin", {"+12125550411"});
-  std::string rep = UserId(stack, "sender@sfnotify.demo");
+  std::string rep = stack.UserId("sender@sfnotify.demo");
   auto r = stack.Api("POST", "/v1/notifications", SendBody("admin-for-rep", ids, rep));
   INFO(r.body);
   REQUIRE(r.status == 202);
@@ -104,7 +96,7 @@ TEST_CASE("api keys: a read key sees only masked numbers on every endpoint", "[e
   stack.RouteInboundToConnector();
   auto ids = stack.CreateConsentingLeads("Masked", {"+12125550421"});
   auto r = stack.Api("POST", "/v1/notifications",
-                     SendBody("masked-1", ids, UserId(stack, "sender@sfnotify.demo")));
+                     SendBody("masked-1", ids, stack.UserId("sender@sfnotify.demo")));
   REQUIRE(r.status == 202);
   std::string id = Json(r.body)["notification_id"].GetString();
   stack.WaitSettled(id);
@@ -159,4 +151,47 @@ TEST_CASE("api keys: start fails clearly for an unknown salesforce_user", "[e2e]
   CHECK(message.find(
             "http.api_keys 'ghost' salesforce_user: no Salesforce user 'nobody@sfnotify.demo'") !=
         std::string::npos);
+}
+
+TEST_CASE("api keys: a sender key sees only the contact points its user holds a role of",
+          "[e2e][api][keys][visibility]") {
+  StackOptions options;
+  // Bound to the viewer, who holds no SMS set: only Alerts (open to Everyone) is theirs.
+  options.extra_api_keys_json =
+      R"({"name": "desk", "key_env": "E2E_SENDER_KEY", "role": "sender", "salesforce_user": "viewer@sfnotify.demo"})";
+  Stack stack(options);
+  auto ids = stack.CreateConsentingLeads("Seen", {"+12125550431", "+12125550432"});
+  std::string sender = stack.UserId("sender@sfnotify.demo");
+  auto main = stack.Api("POST", "/v1/notifications",
+                        R"({"request_id":"seen-main","contact_point":"Main","requested_by":")" +
+                            sender + R"(","message":"Main only","record_ids":[")" + ids[0] + R"("]})");
+  REQUIRE(main.status == 202);
+  std::string main_id = Json(main.body)["notification_id"].GetString();
+  auto alerts = stack.Api("POST", "/v1/notifications", SendBody("seen-alerts", {ids[1]}, ""), kSenderKey);
+  INFO(alerts.body);
+  REQUIRE(alerts.status == 202);
+  std::string alerts_id = Json(alerts.body)["notification_id"].GetString();
+  stack.WaitSettled(main_id);
+  stack.WaitSettled(alerts_id);
+
+  // The list: only Alerts' notification.
+  auto list = stack.Api("GET", "/v1/history", "", kSenderKey);
+  REQUIRE(list.status == 200);
+  CHECK(list.body.find(alerts_id) != std::string::npos);
+  CHECK(list.body.find(main_id) == std::string::npos);
+  // Main's notification is refused by id, on both API families; Alerts' is served, masked.
+  for (const std::string& target : std::vector<std::string>{"/v1/notifications/" + main_id,
+                                    "/v1/notifications/by-request/seen-main",
+                                    "/v1/history/" + main_id}) {
+    auto refused = stack.Api("GET", target, "", kSenderKey);
+    INFO(target << ": " << refused.body);
+    CHECK(refused.status == 403);
+  }
+  auto own = stack.Api("GET", "/v1/notifications/" + alerts_id, "", kSenderKey);
+  REQUIRE(own.status == 200);
+  CHECK(own.body.find("2125550432") == std::string::npos);
+  // The admin key still sees both, whole.
+  auto admin = stack.Api("GET", "/v1/history");
+  CHECK(admin.body.find(main_id) != std::string::npos);
+  CHECK(admin.body.find(alerts_id) != std::string::npos);
 }

@@ -133,7 +133,7 @@ TEST_CASE("history API over a seeded store: keys, paging, filters, masking, erro
         {"/v1/history?limit=0", "limit"},
         {"/v1/history?limit=abc", "limit"},
         {"/v1/history?status=bogus", "status"},
-        {"/v1/history?record_id=xyz", "record_id"},
+        {"/v1/history?record_id=00Qxyz", "record_id"},  // a mistyped Id (a name is fine)
         {"/v1/history?requested_by=" + history_seed::Lead(1), "requested_by"},
         {"/v1/history?cursor=zzz", "cursor"},
         {"/v1/history?colour=red", "colour"},

@@ -250,6 +250,23 @@ TEST_CASE("every filtered history page is served from an index", "[history]") {
   h.text = "invoice";
   h.contact_point = "Main";
   filters.push_back({"text", h});
+  h = {};
+  h.requested_by_name = "Sam Sender";
+  filters.push_back({"user name", h});
+  h = {};
+  h.record_name = "Wendy Webview";
+  filters.push_back({"record name", h});
+  h = {};
+  h.visible_contact_points = std::vector<std::string>{"Main"};
+  filters.push_back({"one visible contact point", h});
+  h = {};
+  h.visible_contact_points = std::vector<std::string>{"Main", "Alerts"};
+  h.status = "done";
+  filters.push_back({"visible contact points + status", h});
+  h = {};
+  h.visible_contact_points = std::vector<std::string>{"Main"};
+  h.record_name = "Wendy Webview";
+  filters.push_back({"visible contact point + record name", h});
   for (const auto& [name, filter] : filters) {
     auto plan = f.query->ExplainList(filter);
     REQUIRE(plan.ok());
@@ -400,4 +417,96 @@ TEST_CASE("retention purges old finished notifications in batches and keeps the 
   auto keep = Retention::Open({f.path, 0});
   REQUIRE(keep.ok());
   CHECK((*keep)->PurgeOnce(now + 1000LL * 86400000)->notifications == 0);
+}
+
+TEST_CASE("names kept with the outbox rows are shown and filtered on, any case",
+          "[history][names]") {
+  sfn::test::TempDir dir;
+  std::string path = dir.File("store.sqlite");
+  auto store = OpenSqliteStore({path});
+  REQUIRE(store.ok());
+  NotificationRequest req;
+  req.request_id = "named-1";
+  req.contact_point = "Main";
+  req.requested_by = history_seed::kUsers[0];
+  req.source = "api";
+  req.message = "Hello";
+  req.record_ids = {history_seed::Lead(1)};
+  auto intake = (*store)->Intake(req);
+  REQUIRE(intake.ok());
+  REQUIRE((*store)->SetRequesterName(intake->notification_id, "Sam Sender").ok());
+  RecipientPlan plan;
+  plan.record_id = history_seed::Lead(1);
+  plan.object_type = "Lead";
+  plan.record_name = "Wendy Webview";
+  plan.state = RecipientState::kSuppressed;
+  plan.reason = "no_consent";
+  REQUIRE((*store)->SaveRecipients(intake->notification_id, {plan}).ok());
+  CHECK((*store)->GetNotification(intake->notification_id)->requested_by_name == "Sam Sender");
+  CHECK((*store)->Recipients(intake->notification_id).front().plan.record_name == "Wendy Webview");
+
+  REQUIRE(PrepareHistorySchema({path}).ok());
+  HistoryQueryOptions query_options;
+  query_options.path = path;
+  auto query = HistoryQuery::Open(query_options);
+  REQUIRE(query.ok());
+  auto detail = (*query)->Detail(intake->notification_id);
+  REQUIRE(detail.ok());
+  CHECK(detail->summary.requested_by_name == "Sam Sender");
+  CHECK(detail->recipients.front().record_name == "Wendy Webview");
+  HistoryFilter by_user;
+  by_user.requested_by_name = "sam sender";
+  CHECK((*query)->List(by_user, "", 10)->items.size() == 1);
+  HistoryFilter by_record;
+  by_record.record_name = "WENDY WEBVIEW";
+  CHECK((*query)->List(by_record, "", 10)->items.size() == 1);
+  by_record.record_name = "Wendy";  // whole names only
+  CHECK((*query)->List(by_record, "", 10)->items.empty());
+  HistoryFilter hidden;
+  hidden.visible_contact_points = std::vector<std::string>{"Alerts"};
+  CHECK((*query)->List(hidden, "", 10)->items.empty());
+  hidden.visible_contact_points = std::vector<std::string>{};
+  CHECK((*query)->List(hidden, "", 10)->items.empty());
+  auto usage = (*query)->Usage(0, INT64_MAX, UsageGroupBy::kContactPoint,
+                               std::vector<std::string>{"Alerts"});
+  REQUIRE(usage.ok());
+  CHECK(usage->rows.empty());
+}
+
+TEST_CASE("a store from before names were kept opens, gains the columns and shows its Ids",
+          "[history][names]") {
+  sfn::test::TempDir dir;
+  std::string path = dir.File("store.sqlite");
+  auto seeded = history_seed::Seed(path, 6);
+  {
+    // Turn it into a store of the earlier release: no name columns.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("ALTER TABLE recipients DROP COLUMN record_name");
+    db.exec("ALTER TABLE notifications DROP COLUMN requested_by_name");
+    db.exec("DROP TABLE web_sessions");
+  }
+  auto store = OpenSqliteStore({path});
+  REQUIRE(store.ok());
+  REQUIRE(PrepareHistorySchema({path}).ok());
+  HistoryQueryOptions query_options;
+  query_options.path = path;
+  auto query = HistoryQuery::Open(query_options);
+  REQUIRE(query.ok());
+  auto page = (*query)->List({}, "", 50);
+  REQUIRE(page.ok());
+  CHECK(page->items.size() == seeded.size());
+  for (const auto& item : page->items) CHECK(item.requested_by_name.empty());
+  auto detail = (*query)->Detail(seeded[0].id);
+  REQUIRE(detail.ok());
+  for (const auto& r : detail->recipients) {
+    CHECK(r.record_name.empty());
+    CHECK_FALSE(r.record_id.empty());
+  }
+  // The store works on: sessions too.
+  WebSession session;
+  session.id_hash = "h";
+  session.user_id = history_seed::kUsers[0];
+  session.expires_ms = INT64_MAX;
+  REQUIRE((*store)->CreateWebSession(session).ok());
+  CHECK((*store)->FindWebSession("h", 0).has_value());
 }

@@ -35,7 +35,14 @@ inline rapidjson::Document Json(const std::string& body) {
 }
 
 struct Http {
-  explicit Http(const std::string& url) : client(std::make_unique<sfn::http::Client>(url)) {}
+  // follow_redirects false: a 3xx comes back as sent (what a browser test needs to see).
+  explicit Http(const std::string& url, bool follow_redirects = true)
+      : client(std::make_unique<sfn::http::Client>(url, Options(follow_redirects))) {}
+  static sfn::http::ClientOptions Options(bool follow_redirects) {
+    sfn::http::ClientOptions o;
+    o.follow_redirects = follow_redirects;
+    return o;
+  }
   sfn::http::Response Send(const std::string& method, const std::string& target, const std::string& body = "",
                            std::vector<std::pair<std::string, std::string>> headers = {}) const {
     sfn::http::Request req;
@@ -79,6 +86,8 @@ struct StackOptions {
   std::string extra_api_keys_json;
   // false: the test calls StartConnector() itself (e.g. after publishing events it must not see).
   bool start_connector = true;
+  // Members added verbatim to the "http" object, e.g. R"("session_hours": 1, )".
+  std::string extra_http_json;
 };
 
 class Stack {
@@ -128,7 +137,7 @@ class Stack {
         sfn::test::SourceDir() + R"(/mapping/demo-mapping.json",
   "http": {"listen": "127.0.0.1:0", )" +
         (options_.public_url.empty() ? "" : R"("public_url": ")" + options_.public_url + R"(", )") +
-        R"("api_keys": [
+        options_.extra_http_json + R"("api_keys": [
     {"name": "ops", "key_env": "E2E_API_KEY", "role": "admin"},
     {"name": "viewer", "key_env": "E2E_READ_KEY", "role": "read"})" +
         (options_.extra_api_keys_json.empty() ? "" : ",\n    " + options_.extra_api_keys_json) +
@@ -258,6 +267,15 @@ class Stack {
       }
     }
     return ids;
+  }
+  // The Id of the org's user `username` (a demo username, e.g. "sender@sfnotify.demo").
+  std::string UserId(const std::string& username) {
+    auto users = Records("User");
+    for (const auto& u : users["records"].GetArray()) {
+      if (username == u["Username"].GetString()) return u["Id"].GetString();
+    }
+    FAIL("no user " << username);
+    return "";
   }
   // Consenting Leads (SMS_Opt_In__c) named `<name>0`, `<name>1`, ... at "<name> Co", one per
   // phone (MobilePhone exactly as given, any format); returns their ids in order.

@@ -24,17 +24,6 @@ constexpr const char* kMainSender = "+15005550006";
 constexpr const char* kAlertsSender = "+15005550007";
 constexpr const char* kGatewayToken = "smsemu-demo-token";
 
-// The demo user holding SMS_Notification_Sender (needed by contact point Main).
-std::string SenderUserId(Stack& stack) {
-  auto users = stack.Records("User");
-  for (const auto& u : users["records"].GetArray()) {
-    if (std::string(u["Username"].GetString()) == "sender@sfnotify.demo")
-      return u["Id"].GetString();
-  }
-  FAIL("no sender@sfnotify.demo in the org");
-  return "";
-}
-
 // Sends `ids` from `contact_point` through the API and waits until it settled.
 rapidjson::Document Send(Stack& stack, const std::string& requester,
                          const std::string& contact_point, const std::string& request_id,
@@ -109,7 +98,7 @@ TEST_CASE(
     "[e2e][sync]") {
   Stack stack;  // Main and Alerts both send from +15005550006
   stack.RouteInboundToConnector();
-  std::string requester = SenderUserId(stack);
+  std::string requester = stack.UserId("sender@sfnotify.demo");  // holds SMS_Notification_Sender (Main)
   auto ids = stack.CreateConsentingLeads("Senders", {"+12125550161"}, "Kim");
   auto first = Send(stack, requester, "Main", "shared-1", ids);
   REQUIRE(WentOut(StateOf(first, ids[0])));
@@ -165,7 +154,7 @@ TEST_CASE(
   options.alerts_sender = kAlertsSender;
   Stack stack(options);
   stack.RouteInboundToConnector();
-  std::string requester = SenderUserId(stack);
+  std::string requester = stack.UserId("sender@sfnotify.demo");  // holds SMS_Notification_Sender (Main)
   // `marker` only serves to see the opt-out writer get past a change queued before its own.
   auto ids = stack.CreateConsentingLeads("Senders", {"+12125550171", "+12125550172"}, "Kim");
   const std::string lead = ids[0], marker = ids[1];
@@ -197,7 +186,7 @@ TEST_CASE(
 TEST_CASE("one inbound message delivered twice at the same moment writes one reply Task",
           "[e2e][sync]") {
   Stack stack;
-  std::string requester = SenderUserId(stack);
+  std::string requester = stack.UserId("sender@sfnotify.demo");  // holds SMS_Notification_Sender (Main)
   auto ids = stack.CreateConsentingLeads("Senders", {"+12125550181"}, "Kim");
   Send(stack, requester, "Alerts", "twice-1", ids);
   const std::string url = stack.api->client->base_url() + "/v1/webhooks/twilio/inbound";

@@ -1,14 +1,16 @@
 // The view-history page: plain JavaScript over the connector's API, no
-// library and no build step. The API key stays in sessionStorage (gone when
-// the tab closes) and is sent as a Bearer token; every value from the API is
-// written with textContent, never as HTML.
+// library and no build step. People sign in with Salesforce (the session is an
+// HttpOnly cookie the page never sees; /auth/me tells who is signed in and the
+// CSRF token that sign-out needs). An API key, when one is entered instead,
+// stays in sessionStorage (gone when the tab closes) and is sent as a Bearer
+// token. Every value from the API is written with textContent, never as HTML.
 'use strict';
 
 const KEY_STORAGE = 'sfnotify.apiKey';
 const PAGE_SIZE = 25;
 const $ = (id) => document.getElementById(id);
 
-const state = { cursors: [''], page: 0, next: null };
+const state = { cursors: [''], page: 0, next: null, me: null };
 
 function apiKey() { return sessionStorage.getItem(KEY_STORAGE) || ''; }
 
@@ -18,10 +20,14 @@ function say(text, isError) {
   m.className = isError ? 'error' : '';
 }
 
+function signedIn() { return state.me !== null; }
+
 async function api(path) {
   const key = apiKey();
-  if (!key) throw new Error('Enter a read-only API key first.');
-  const res = await fetch(path, { headers: { Authorization: 'Bearer ' + key, Accept: 'application/json' } });
+  if (!key && !signedIn()) throw new Error('Sign in with Salesforce (or enter a read-only API key) first.');
+  const headers = { Accept: 'application/json' };
+  if (key) headers.Authorization = 'Bearer ' + key;
+  const res = await fetch(path, { headers, credentials: 'same-origin' });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) {
     const e = body.error || {};
@@ -34,6 +40,28 @@ function cell(tr, text, className) {
   const td = document.createElement('td');
   td.textContent = text === undefined || text === null ? '' : String(text);
   if (className) td.className = className;
+  tr.appendChild(td);
+  return td;
+}
+
+// A name linked to its record in the org; the Id when no name was kept (older rows).
+function recordCell(tr, id, name, url) {
+  const td = document.createElement('td');
+  td.className = name ? '' : 'mono';
+  const label = name || id || '';
+  if (url && /^https?:\/\//.test(url)) {
+    const a = document.createElement('a');
+    a.href = url;
+    a.className = 'record';
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    a.textContent = label;
+    a.title = id;
+    td.appendChild(a);
+  } else {
+    td.textContent = label;
+    if (id) td.title = id;
+  }
   tr.appendChild(td);
   return td;
 }
@@ -74,7 +102,7 @@ async function loadHistory() {
       tr.tabIndex = 0;
       cell(tr, when(n.created_at));
       cell(tr, n.contact_point);
-      cell(tr, n.requested_by, 'mono');
+      recordCell(tr, n.requested_by, n.requested_by_name, n.requested_by_url);
       cell(tr, n.status + (n.refusal_reason ? ' (' + n.refusal_reason + ')' : ''), 'status status-' + n.status);
       cell(tr, n.recipients, 'num');
       cell(tr, n.counts.delivered || 0, 'num');
@@ -110,7 +138,8 @@ async function showDetail(id) {
     dl.replaceChildren();
     const facts = [
       ['Request id', n.request_id], ['Created', when(n.created_at)], ['Contact point', n.contact_point],
-      ['Requested by', n.requested_by], ['Source', n.source],
+      ['Requested by', n.requested_by_name ? n.requested_by_name + ' (' + n.requested_by + ')' : n.requested_by],
+      ['Source', n.source],
       ['Status', n.status + (n.refusal_reason ? ' (' + n.refusal_reason + ')' : '')],
       ['Message', n.message || '[template ' + n.template + ']'], ['Recipients', n.recipients],
       ['Segments', n.segments], ['Replies', n.responded],
@@ -124,7 +153,7 @@ async function showDetail(id) {
     tbody.replaceChildren();
     for (const r of d.recipients) {
       const tr = document.createElement('tr');
-      cell(tr, r.record_id, 'mono');
+      recordCell(tr, r.record_id, r.record_name, r.record_url);
       cell(tr, r.phone, 'mono phone');
       cell(tr, r.state, 'state state-' + r.state);
       cell(tr, r.reason + (r.error_code ? ' (' + r.error_code + ')' : ''));
@@ -171,7 +200,7 @@ async function loadUsage() {
     for (const r of usage.rows.concat([usage.total])) {
       const tr = document.createElement('tr');
       if (r === usage.total) tr.className = 'total';
-      cell(tr, r.key);
+      cell(tr, r.name ? r.name + ' (' + r.key + ')' : r.key);
       cell(tr, r.messages, 'num');
       cell(tr, r.segments, 'num');
       cell(tr, r.billable_units, 'num');
@@ -234,8 +263,51 @@ function drawChart(usage) {
   box.appendChild(svg);
 }
 
-function init() {
+// Who is signed in (null when nobody, or when sign-in is not configured).
+async function loadMe() {
+  state.me = null;
+  try {
+    const res = await fetch('/auth/me', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    const body = res.ok ? await res.json() : {};
+    if (res.ok && body.user_id) state.me = body;
+    // 401: nobody signed in yet; sign_in_available false: the connector has no web_login configured.
+    const available = res.status === 401 || (res.ok && body.sign_in_available !== false);
+    $('sign-in').hidden = !available || !!state.me;
+    if (!available || apiKey()) $('key-box').open = true;
+  } catch (err) {
+    $('sign-in').hidden = false;
+  }
+  $('signed-in').hidden = !state.me;
+  if (state.me) {
+    $('user-name').textContent = state.me.name || state.me.user_id;
+    $('user-scope').textContent = state.me.sees_all ? '(all contact points, whole numbers)'
+      : state.me.contact_points.length ? '(' + state.me.contact_points.join(', ') + ')' : '(no contact points)';
+  }
+}
+
+async function signOut() {
+  try {
+    const res = await fetch('/auth/logout', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': state.me ? state.me.csrf_token : '', Accept: 'application/json' },
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error((body.error && body.error.message) || ('HTTP ' + res.status));
+    state.me = null;
+    $('signed-in').hidden = true;
+    $('sign-in').hidden = false;
+    $('history').querySelector('tbody').replaceChildren();
+    $('usage').querySelector('tbody').replaceChildren();
+    $('detail').hidden = true;
+    say('Signed out.');
+  } catch (err) {
+    say(err.message, true);
+  }
+}
+
+async function init() {
   $('key').value = apiKey();
+  $('sign-out').addEventListener('click', signOut);
   $('key-form').addEventListener('submit', (e) => {
     e.preventDefault();
     sessionStorage.setItem(KEY_STORAGE, $('key').value.trim());
@@ -275,11 +347,13 @@ function init() {
   $('u-from').value = isoDay(monthAgo);
   $('u-to').value = isoDay(today);
   $('usage-form').addEventListener('submit', (e) => { e.preventDefault(); loadUsage(); });
-  if (apiKey()) {
+  await loadMe();
+  if (apiKey() || signedIn()) {
     loadHistory();
     loadUsage();
   } else {
-    say('Enter a read-only API key to see the history.');
+    say($('sign-in').hidden ? 'Enter a read-only API key to see the history.'
+      : 'Sign in with Salesforce to see the history (or use an API key).');
   }
 }
 
