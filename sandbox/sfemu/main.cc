@@ -160,6 +160,9 @@ int main(int argc, char** argv) {
   sfn::http::ServerOptions server_options;
   server_options.host = flags.host;
   server_options.port = flags.port;
+  // Salesforce answers an oversized URI with 414 and oversized headers with 431 in its own
+  // words (Router checks 16,384 bytes); the transport limit sits above so those checks run.
+  server_options.limits.max_header_bytes = 4 * sfemu::Router::kMaxUriAndHeaderBytes;
   sfemu::Router router(
       sfemu::RouterTargets{oauth, rest, cometd, hooks, faults, log, usage, org_id});
   sfn::http::Server server(server_options,

@@ -68,6 +68,8 @@ struct StackOptions {
   std::string alerts_sender = "+15005550006";
   // http.public_url (as behind a proxy); "" = the connector's own listen address.
   std::string public_url;
+  // Members added verbatim to the "http" object, e.g. R"("header_timeout_ms": 1000, )".
+  std::string extra_http_json;
 };
 
 class Stack {
@@ -104,7 +106,7 @@ class Stack {
   ],
   "store": {"path": ")" + dir_.File("sfnotify.sqlite") + R"("},
   "mapping_file": ")" + sfn::test::SourceDir() + R"(/mapping/demo-mapping.json",
-  "http": {"listen": "127.0.0.1:0", )" + (options_.public_url.empty() ? "" : R"("public_url": ")" + options_.public_url + R"(", )") + R"("api_keys": [
+  "http": {"listen": "127.0.0.1:0", )" + options_.extra_http_json + (options_.public_url.empty() ? "" : R"("public_url": ")" + options_.public_url + R"(", )") + R"("api_keys": [
     {"name": "ops", "key_env": "E2E_API_KEY", "role": "admin"},
     {"name": "viewer", "key_env": "E2E_READ_KEY", "role": "read"}]},
   )" + options_.extra_config_json + R"(
@@ -135,8 +137,10 @@ class Stack {
     auto line = connector_.WaitForLine("listening on", std::chrono::seconds(30));
     INFO("sfnotify log:\n" << sfn::test::ReadFile(dir_.File("sfnotify.log")));
     REQUIRE(line.ok());
-    api = std::make_unique<Http>(sfn::UrlFromReadyLine(line.value()));
+    api_url = sfn::UrlFromReadyLine(line.value());
+    api = std::make_unique<Http>(api_url);
   }
+  int ConnectorPid() const { return connector_.pid(); }
   void StopConnector() { connector_.Stop(); }
   void KillConnector() { connector_.Kill(); }
   std::string ConnectorLog() const { return sfn::test::ReadFile(dir_.File("sfnotify.log")); }
@@ -254,6 +258,7 @@ class Stack {
   }
 
   std::unique_ptr<Http> org, gateway, api;
+  std::string api_url;  // the connector's base URL (http://127.0.0.1:PORT)
   const sfn::test::TempDir& dir() const { return dir_; }
   const std::string& org_url() const { return sfemu_.url; }
   const std::string& config_path() const { return config_path_; }
