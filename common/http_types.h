@@ -1,5 +1,6 @@
 // The project's own HTTP request/response values. Servers and clients speak
-// these so that cpprestsdk stays behind one seam (http_server / http_client).
+// these so that the libraries (Boost.Beast for the server, cpprestsdk for the
+// clients) stay behind one seam (http_server / http_client).
 #pragma once
 
 #include <string>

@@ -1,18 +1,90 @@
 #include "common/json.h"
 
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/prettywriter.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 namespace sfn::json {
 
+namespace {
+
+// Passes SAX events on to the document being built and stops the parse when
+// arrays/objects nest deeper than kMaxDepth. (The document's own destructor and
+// serialisers recurse too, so a shallow tree is also what keeps them safe.)
+class DepthLimit {
+ public:
+  explicit DepthLimit(rapidjson::Document& doc) : doc_(doc) {}
+  bool too_deep() const { return too_deep_; }
+
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(int64_t i) { return doc_.Int64(i); }
+  bool Uint64(uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    return doc_.RawNumber(s, n, copy);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool StartObject() { return Enter() && doc_.StartObject(); }
+  bool EndObject(rapidjson::SizeType members) {
+    --depth_;
+    return doc_.EndObject(members);
+  }
+  bool StartArray() { return Enter() && doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) {
+    --depth_;
+    return doc_.EndArray(elements);
+  }
+
+ private:
+  bool Enter() {
+    if (++depth_ > kMaxDepth) {
+      too_deep_ = true;
+      return false;
+    }
+    return true;
+  }
+
+  rapidjson::Document& doc_;
+  int depth_ = 0;
+  bool too_deep_ = false;
+};
+
+// Document::Populate calls this with the document as the handler.
+struct IterativeParse {
+  std::string_view text;
+  rapidjson::ParseResult result;
+  bool too_deep = false;
+
+  bool operator()(rapidjson::Document& doc) {
+    rapidjson::MemoryStream bytes(text.data(), text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
+    rapidjson::Reader reader;
+    DepthLimit limit(doc);
+    result = reader.Parse<rapidjson::kParseIterativeFlag>(in, limit);
+    too_deep = limit.too_deep();
+    return !result.IsError();
+  }
+};
+
+}  // namespace
+
 Result<rapidjson::Document> Parse(std::string_view text) {
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError()) {
-    return Status::InvalidArgument("invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
-                                   rapidjson::GetParseError_En(doc.GetParseError()));
+  IterativeParse parse{text, {}, false};
+  doc.Populate(parse);
+  if (parse.result.IsError()) {
+    std::string problem = parse.too_deep
+                              ? "nesting deeper than " + std::to_string(kMaxDepth) + " levels"
+                              : rapidjson::GetParseError_En(parse.result.Code());
+    return Status::InvalidArgument("invalid JSON at offset " +
+                                   std::to_string(parse.result.Offset()) + ": " + problem);
   }
   return Result<rapidjson::Document>(std::move(doc));
 }

@@ -13,7 +13,16 @@
 
 namespace sfn::json {
 
-// Parses `text`; on failure the message names the byte offset and the problem.
+// Deepest nesting of arrays and objects Parse accepts. Nothing the project reads
+// legitimately comes near it; a deeper document is refused instead of parsed.
+inline constexpr int kMaxDepth = 64;
+
+// Parses `text` with RapidJSON's iterative parser (its stack lives on the heap, so
+// no input can overflow the thread's stack) and refuses nesting deeper than
+// kMaxDepth. On failure the message names the byte offset and the problem, e.g.
+// "invalid JSON at offset 64: nesting deeper than 64 levels". Every parse of
+// outside input (API bodies, webhooks, Salesforce and gateway answers, config,
+// mapping, the emulators' requests) goes through here.
 Result<rapidjson::Document> Parse(std::string_view text);
 
 std::string Serialize(const rapidjson::Value& value);

@@ -145,6 +145,7 @@ int RunDaemon(const Config& config) {
   if (!ParseListen(config.http.listen, &api_options.host, &api_options.port)) {
     return Fail("config error: " + config.path + ": http.listen: expected HOST:PORT");
   }
+  api_options.limits = config.http.limits;
   for (const auto& key : config.http.api_keys) {
     auto secret = ReadSecretEnv(key.key_env, "http.api_keys '" + key.name + "'");
     if (!secret.ok()) return Fail("config error: " + config.path + ": " + secret.status().message());

@@ -61,6 +61,25 @@ class Reader {
     *out = it->value.GetDouble();
   }
 
+  // An integer within [min, max]. JSON numbers are doubles to RapidJSON's callers, so a
+  // value is checked before it is converted (1.22e13 into an int is undefined behaviour).
+  template <typename Int>
+  void Integer(const rapidjson::Value& parent, const std::string& prefix, const char* name,
+               Int* out, double min, double max) {
+    auto it = parent.FindMember(name);
+    if (it == parent.MemberEnd()) return;
+    std::string path = Join(prefix, name);
+    if (!it->value.IsNumber()) return Fail(path, "must be a number");
+    double v = it->value.GetDouble();
+    if (!(v >= min && v <= max)) {
+      return Fail(path, "must be between " + std::to_string(static_cast<int64_t>(min)) + " and " +
+                            std::to_string(static_cast<int64_t>(max)));
+    }
+    if (v != static_cast<double>(static_cast<int64_t>(v)))
+      return Fail(path, "must be a whole number");
+    *out = static_cast<Int>(v);
+  }
+
   void Bool(const rapidjson::Value& parent, const std::string& prefix, const char* name, bool* out) {
     auto it = parent.FindMember(name);
     if (it == parent.MemberEnd()) return;
@@ -149,16 +168,9 @@ void ReadQuiqGateway(Reader& r, const rapidjson::Value& obj, QuiqGatewayOptions*
   if (r.ok()) r.OneOf(p + ".api", quiq->api, {"notify", "send-notifications"});
   r.String(obj, p, "topic", &quiq->topic, false);
   r.String(obj, p, "webhook_secret_env", &quiq->webhook_secret_env, false);
-  double batch_size = quiq->batch_size, linger = quiq->batch_linger_ms, timeout = quiq->timeout_ms;
-  r.Number(obj, p, "batch_size", &batch_size);
-  r.Number(obj, p, "batch_linger_ms", &linger);
-  r.Number(obj, p, "timeout_ms", &timeout);
-  if (r.ok() && (batch_size < 1 || batch_size > 1000)) r.Fail(p + ".batch_size", "must be between 1 and 1000");
-  if (r.ok() && (linger < 0 || linger > 10000)) r.Fail(p + ".batch_linger_ms", "must be between 0 and 10000");
-  if (r.ok() && timeout < 100) r.Fail(p + ".timeout_ms", "must be at least 100");
-  quiq->batch_size = static_cast<int>(batch_size);
-  quiq->batch_linger_ms = static_cast<int>(linger);
-  quiq->timeout_ms = static_cast<int>(timeout);
+  r.Integer(obj, p, "batch_size", &quiq->batch_size, 1, 1000);
+  r.Integer(obj, p, "batch_linger_ms", &quiq->batch_linger_ms, 0, 10000);
+  r.Integer(obj, p, "timeout_ms", &quiq->timeout_ms, 100, 3600000);
 }
 
 void ReadGateway(Reader& r, const rapidjson::Value& root, GatewayOptions* gw) {
@@ -171,10 +183,7 @@ void ReadGateway(Reader& r, const rapidjson::Value& root, GatewayOptions* gw) {
   r.String(*obj, p, "base_url", &gw->base_url, twilio || gw->type == "quiq");
   r.String(*obj, p, "account_sid", &gw->account_sid, twilio);
   r.String(*obj, p, "auth_token_env", &gw->auth_token_env, false);
-  double reconcile_after_ms = gw->reconcile_after_ms;
-  r.Number(*obj, p, "reconcile_after_ms", &reconcile_after_ms);
-  if (r.ok() && reconcile_after_ms < 0) r.Fail(p + ".reconcile_after_ms", "must not be negative");
-  gw->reconcile_after_ms = static_cast<int>(reconcile_after_ms);
+  r.Integer(*obj, p, "reconcile_after_ms", &gw->reconcile_after_ms, 0, 86400000);
   if (r.ok() && gw->type == "quiq") ReadQuiqGateway(r, *obj, &gw->quiq);
 }
 
@@ -195,12 +204,9 @@ void ReadContactPoints(Reader& r, const rapidjson::Value& root, std::vector<Cont
     r.Number(item, p, "max_messages_per_second", &cp.max_messages_per_second);
     r.String(item, p, "quiet_hours", &cp.quiet_hours, false);
     r.String(item, p, "default_time_zone", &cp.default_time_zone, false);
-    double budget = 0;
-    r.Number(item, p, "segment_budget", &budget);
-    cp.segment_budget = static_cast<int>(budget);
+    r.Integer(item, p, "segment_budget", &cp.segment_budget, 0, 1000000000);
     r.Number(item, p, "price_per_segment", &cp.price_per_segment);
     r.String(item, p, "quiq_contact_point", &cp.quiq_contact_point, quiq);
-    if (r.ok() && budget < 0) r.Fail(p + ".segment_budget", "must not be negative");
     if (r.ok() && cp.max_messages_per_second <= 0) r.Fail(p + ".max_messages_per_second", "must be positive");
     if (r.ok() && !names.insert(cp.name).second) r.Fail(p + ".name", "duplicate contact point '" + cp.name + "'");
     out->push_back(std::move(cp));
@@ -242,6 +248,14 @@ void ReadHttp(Reader& r, const rapidjson::Value& root, HttpOptions* http) {
       r.Fail(lp + ".login_url", "must start with https:// (or http:// for a local emulator)");
     }
   }
+  auto& limits = http->limits;
+  r.Integer(*obj, p, "max_header_bytes", &limits.max_header_bytes, 1024, 1024 * 1024);
+  r.Integer(*obj, p, "max_body_bytes", &limits.max_body_bytes, 1024, 64 * 1024 * 1024);
+  r.Integer(*obj, p, "header_timeout_ms", &limits.header_timeout_ms, 100, 600000);
+  r.Integer(*obj, p, "body_timeout_ms", &limits.body_timeout_ms, 100, 3600000);
+  r.Integer(*obj, p, "idle_timeout_ms", &limits.idle_timeout_ms, 100, 3600000);
+  r.Integer(*obj, p, "write_timeout_ms", &limits.write_timeout_ms, 100, 3600000);
+  r.Integer(*obj, p, "max_connections", &limits.max_connections, 1, 100000);
   auto it = obj->FindMember("api_keys");
   if (it == obj->MemberEnd()) return;
   if (!it->value.IsArray()) return r.Fail(p + ".api_keys", "must be an array");
@@ -294,30 +308,23 @@ void ReadHistory(Reader& r, const rapidjson::Value& root, HistoryConfig* history
   const auto* obj = r.Object(root, "", "history", false);
   if (!obj) return;
   const std::string p = "history";
-  double interval = history->purge_interval_seconds;
   r.Number(*obj, p, "retention_days", &history->retention_days);
-  r.Number(*obj, p, "purge_interval_seconds", &interval);
+  r.Integer(*obj, p, "purge_interval_seconds", &history->purge_interval_seconds, 1, 31536000);
   r.Bool(*obj, p, "full_text_search", &history->full_text_search);
-  if (r.ok() && history->retention_days < 0) r.Fail(p + ".retention_days", "must not be negative (0 keeps forever)");
-  if (r.ok() && interval < 1) r.Fail(p + ".purge_interval_seconds", "must be at least 1");
-  history->purge_interval_seconds = static_cast<int>(interval);
+  if (r.ok() && history->retention_days < 0)
+    r.Fail(p + ".retention_days", "must not be negative (0 keeps forever)");
 }
 
 void ReadSync(Reader& r, const rapidjson::Value& root, SyncConfig* sync) {
   const auto* obj = r.Object(root, "", "sync", false);
   if (!obj) return;
   const std::string p = "sync";
-  double interval = sync->task_status_interval_ms;
   r.String(*obj, p, "task_delivery_field", &sync->task_delivery_field, false);
-  r.Number(*obj, p, "task_status_interval_ms", &interval);
   if (r.ok() && !sync->task_delivery_field.empty() &&
       !salesforce::soql::IsValidIdentifier(sync->task_delivery_field)) {
     r.Fail(p + ".task_delivery_field", "must be a Task field API name (letters, digits, underscores) or \"\"");
   }
-  if (r.ok() && (interval < 50 || interval > 3600000)) {
-    r.Fail(p + ".task_status_interval_ms", "must be between 50 and 3600000");
-  }
-  sync->task_status_interval_ms = static_cast<int>(interval);
+  r.Integer(*obj, p, "task_status_interval_ms", &sync->task_status_interval_ms, 50, 3600000);
 }
 
 void ReadCompliance(Reader& r, const rapidjson::Value& root, ComplianceConfig* c) {

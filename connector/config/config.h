@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/http_limits.h"
 #include "common/status.h"
 
 namespace sfn::connector {
@@ -87,6 +88,9 @@ struct HttpOptions {
   std::string listen = "127.0.0.1:8080";
   std::string public_url;        // as the gateway calls us (for webhook signatures)
   std::vector<ApiKey> api_keys;
+  // http.max_header_bytes, max_body_bytes, header_timeout_ms, body_timeout_ms, idle_timeout_ms,
+  // write_timeout_ms, max_connections (defaults in common/http_limits.h).
+  http::ServerLimits limits;
   WebLoginOptions web_login;
   double session_hours = 8;  // a web session ends this long after sign-in
   // Holders of this permission set see every notification and whole numbers (intake/visibility.h).

@@ -232,7 +232,7 @@ Status ApiServer::Start() {
   http::ServerOptions server_options;
   server_options.host = options_.host;
   server_options.port = options_.port;
-  server_options.max_body_bytes = options_.max_body_bytes;
+  server_options.limits = options_.limits;
   server_ = std::make_unique<http::Server>(server_options, [this](http::Request&& request,
                                                                   http::Responder responder) {
     Handle(std::move(request), responder);

@@ -1,4 +1,4 @@
-// The connector's own HTTP API (cpprestsdk listener behind common/http_server):
+// The connector's own HTTP API (behind common/http_server, which enforces the http.* limits):
 //   POST /v1/notifications[?dry_run=true]  send (sender/admin key) → 202 + preflight
 //   GET  /v1/notifications/{id}            one notification with its recipients (read key)
 //   GET  /v1/notifications/by-request/{request_id}   the same, found by the caller's request id
@@ -37,7 +37,7 @@ struct ApiServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: the OS picks
   std::vector<ApiKeyEntry> keys;
-  size_t max_body_bytes = 1024 * 1024;
+  http::ServerLimits limits;      // header/body sizes, timeouts, connections (http.* in the config)
   size_t max_record_ids = 50000;  // per request
   int worker_threads = 4;         // for handlers that call Salesforce
 };

@@ -199,7 +199,8 @@ bool QuiqWebhook::Handle(http::Request& request, http::Responder& responder) {
   }
   auto doc = json::Parse(request.body);
   if (!doc.ok() || !doc->IsObject()) {
-    responder.Send(ApiError(400, "invalid_json", "body: expected a JSON object", "body"));
+    std::string problem = doc.ok() ? "expected a JSON object" : doc.status().message();
+    responder.Send(ApiError(400, "invalid_json", "body: " + problem, "body"));
     return true;
   }
   std::string id = StringOf(Member(doc.value(), "id"));

@@ -25,11 +25,17 @@ Response Ok(int status, const rapidjson::Value& v) {
 
 // Parses a JSON object body; an empty body is an empty object.
 bool ParseBody(const sfn::http::Request& r, rapidjson::Document* doc, Response* error) {
-  doc->Parse(r.body.empty() ? "{}" : r.body.c_str());
-  if (doc->HasParseError() || !doc->IsObject()) {
+  auto parsed =
+      sfn::json::Parse(r.body.empty() ? std::string_view("{}") : std::string_view(r.body));
+  if (!parsed.ok()) {
+    *error = Bad("body", "the body must be a JSON object: " + parsed.status().message());
+    return false;
+  }
+  if (!parsed->IsObject()) {
     *error = Bad("body", "the body must be a JSON object");
     return false;
   }
+  *doc = std::move(parsed.value());
   return true;
 }
 

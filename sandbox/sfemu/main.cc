@@ -211,9 +211,12 @@ int main(int argc, char** argv) {
   server_options.host = flags.host;
   server_options.port = flags.port;
   if (flags.tls) {
-    server_options.tls_cert_file = flags.tls_cert;
-    server_options.tls_key_file = flags.tls_key;
+    server_options.tls.certificate_chain_file = flags.tls_cert;
+    server_options.tls.private_key_file = flags.tls_key;
   }
+  // Salesforce answers an oversized URI with 414 and oversized headers with 431 in its own
+  // words (Router checks 16,384 bytes); the transport limit sits above so those checks run.
+  server_options.limits.max_header_bytes = 4 * sfemu::Router::kMaxUriAndHeaderBytes;
   sfemu::Router router(
       sfemu::RouterTargets{oauth, rest, cometd, hooks, faults, log, usage, org_id, &store});
   sfn::http::Server server(server_options,

@@ -773,10 +773,10 @@ struct RestApi::Impl {
                                       const std::string& reference, const std::string& location,
                                       Alloc& a) {
     rapidjson::Value v(rapidjson::kObjectType);
-    rapidjson::Document parsed;
-    if (!body.empty()) parsed.Parse(body.c_str());
     rapidjson::Value b;
-    if (!body.empty() && !parsed.HasParseError()) b.CopyFrom(parsed, a);
+    if (!body.empty()) {
+      if (auto parsed = sfn::json::Parse(body); parsed.ok()) b.CopyFrom(parsed.value(), a);
+    }
     v.AddMember("body", b, a);
     rapidjson::Value headers(rapidjson::kObjectType);
     if (!location.empty()) headers.AddMember("Location", sfn::json::Str(location, a), a);
@@ -837,9 +837,8 @@ struct RestApi::Impl {
       auto [status, response_body, location] = RunSubrequest(c, s, results);
       list.PushBack(SubResponse(status, response_body, ref, location, a), a);
       if (status < 400) {
-        rapidjson::Document parsed;
-        parsed.Parse(response_body.c_str());
-        if (!parsed.HasParseError()) results[ref] = std::move(parsed);
+        if (auto parsed = sfn::json::Parse(response_body); parsed.ok())
+          results[ref] = std::move(parsed.value());
       } else if (all_or_none) {
         halted = true;
         c.txn->RollbackTo(savepoint);

@@ -174,7 +174,8 @@ class Stack {
     auto line = connector_.WaitForLine("listening on", std::chrono::seconds(30));
     INFO("sfnotify log:\n" << sfn::test::ReadFile(dir_.File("sfnotify.log")));
     REQUIRE(line.ok());
-    api = std::make_unique<Http>(sfn::UrlFromReadyLine(line.value()));
+    api_url = sfn::UrlFromReadyLine(line.value());
+    api = std::make_unique<Http>(api_url);
     // New events only on a first start (-1): an event published before the subscription is
     // not seen, so wait for it (not required: some tests start with CometD failing).
     WaitUntil([&] { return Count(ConnectorLog(), subscribed) > subscriptions_before; },
@@ -186,6 +187,7 @@ class Stack {
       ++n;
     return n;
   }
+  int ConnectorPid() const { return connector_.pid(); }
   void StopConnector() { connector_.Stop(); }
   void KillConnector() { connector_.Kill(); }
   std::string ConnectorLog() const { return sfn::test::ReadFile(dir_.File("sfnotify.log")); }
@@ -352,6 +354,7 @@ class Stack {
   }
 
   std::unique_ptr<Http> org, gateway, api;
+  std::string api_url;  // the connector's base URL (http://127.0.0.1:PORT)
   const sfn::test::TempDir& dir() const { return dir_; }
   const std::string& org_url() const { return sfemu_.url; }
   const std::string& config_path() const { return config_path_; }

@@ -285,3 +285,67 @@ TEST_CASE("compliance and webhook options: documented defaults, replaced lists, 
       with(R"("webhooks": {"retry_initial_ms": 5000, "retry_max_ms": 1000})").status().message() ==
       "cfg.json: webhooks.retry_max_ms: must be between retry_initial_ms and 86400000");
 }
+
+TEST_CASE(
+    "integer options out of range are refused, not converted (fuzz find: 1.22e13 into an int)",
+    "[config]") {
+  auto with_budget = [](const std::string& value) {
+    std::string text = kMinimal;
+    text.replace(text.find(R"("sender": "+15005550006"})"), 25,
+                 R"("sender": "+15005550006", "segment_budget": )" + value + "}");
+    return ParseConfig(text, "cfg.json");
+  };
+  CHECK(with_budget("12").value().contact_points[0].segment_budget == 12);
+  CHECK(with_budget("1.22e13").status().message() ==
+        "cfg.json: contact_points[0].segment_budget: must be between 0 and 1000000000");
+  CHECK(with_budget("-1").status().message() ==
+        "cfg.json: contact_points[0].segment_budget: must be between 0 and 1000000000");
+  CHECK(with_budget("2.5").status().message() ==
+        "cfg.json: contact_points[0].segment_budget: must be a whole number");
+  auto with_sync = [](const std::string& sync) {
+    std::string text = kMinimal;
+    text.insert(text.rfind('}'), ", \"sync\": " + sync);
+    return ParseConfig(text, "cfg.json");
+  };
+  CHECK(with_sync(R"({"task_status_interval_ms": 1e300})").status().message() ==
+        "cfg.json: sync.task_status_interval_ms: must be between 50 and 3600000");
+}
+
+TEST_CASE("http limits default safely and are validated", "[config]") {
+  auto defaults = ParseConfig(kMinimal, "cfg.json");
+  REQUIRE(defaults.ok());
+  const auto& d = defaults->http.limits;
+  CHECK(d.max_header_bytes == 16384);
+  CHECK(d.max_body_bytes == 1048576);
+  CHECK(d.header_timeout_ms == 10000);
+  CHECK(d.body_timeout_ms == 30000);
+  CHECK(d.idle_timeout_ms == 60000);
+  CHECK(d.write_timeout_ms == 30000);
+  CHECK(d.max_connections == 512);
+  auto with_http = [](const std::string& http) {
+    std::string text = kMinimal;
+    text.insert(text.rfind('}'), ", \"http\": " + http);
+    return ParseConfig(text, "cfg.json");
+  };
+  auto set =
+      with_http(R"({"max_header_bytes": 8192, "max_body_bytes": 65536, "header_timeout_ms": 1000,
+                           "body_timeout_ms": 2000, "idle_timeout_ms": 3000, "write_timeout_ms": 4000,
+                           "max_connections": 50})");
+  REQUIRE(set.ok());
+  const auto& l = set->http.limits;
+  CHECK(l.max_header_bytes == 8192);
+  CHECK(l.max_body_bytes == 65536);
+  CHECK(l.header_timeout_ms == 1000);
+  CHECK(l.body_timeout_ms == 2000);
+  CHECK(l.idle_timeout_ms == 3000);
+  CHECK(l.write_timeout_ms == 4000);
+  CHECK(l.max_connections == 50);
+  CHECK(with_http(R"({"max_header_bytes": 10})").status().message() ==
+        "cfg.json: http.max_header_bytes: must be between 1024 and 1048576");
+  CHECK(with_http(R"({"max_body_bytes": 1e12})").status().message() ==
+        "cfg.json: http.max_body_bytes: must be between 1024 and 67108864");
+  CHECK(with_http(R"({"max_connections": 0})").status().message() ==
+        "cfg.json: http.max_connections: must be between 1 and 100000");
+  CHECK(with_http(R"({"header_timeout_ms": "10s"})").status().message() ==
+        "cfg.json: http.header_timeout_ms: must be a number");
+}
