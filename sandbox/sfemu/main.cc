@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/delayed_handler.h"
 #include "common/http_server.h"
 #include "common/signals.h"
 #include "salesforce/record_id.h"
@@ -39,12 +40,13 @@ struct Flags {
   long long token_ttl = 7200;
   std::string api_version = "62.0";
   bool rotate_refresh_tokens = false;
+  long long latency_ms = 0;  // added to every API response (not /__emulator/)
 };
 
 const char* kUsage =
     "usage: sfemu [--host 127.0.0.1] [--port N (0 = pick)] [--seed FILE] [--state FILE.sqlite]\n"
     "             [--client-id ID] [--client-secret S] [--jwt-cert PEM] [--token-ttl SECONDS]\n"
-    "             [--api-version 62.0] [--refresh-token-rotation]\n";
+    "             [--api-version 62.0] [--refresh-token-rotation] [--latency-ms N]\n";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "sfemu: %s\n%s", message.c_str(), kUsage);
@@ -97,6 +99,9 @@ int main(int argc, char** argv) {
       if (!ParseInt(value, 1, 365LL * 86400, &n))
         return Fail("--token-ttl must be a positive number of seconds");
       flags.token_ttl = n;
+    } else if (arg == "--latency-ms") {
+      if (!ParseInt(value, 0, 60000, &flags.latency_ms))
+        return Fail("--latency-ms must be 0..60000 milliseconds, got '" + value + "'");
     } else if (arg == "--api-version") {
       long long major = 0;
       if (value.size() < 4 || value.substr(value.size() - 2) != ".0" ||
@@ -162,10 +167,15 @@ int main(int argc, char** argv) {
   server_options.port = flags.port;
   sfemu::Router router(
       sfemu::RouterTargets{oauth, rest, cometd, hooks, faults, log, usage, org_id});
-  sfn::http::Server server(server_options,
-                           [&router](sfn::http::Request&& request, sfn::http::Responder responder) {
-                             router.Handle(std::move(request), std::move(responder));
-                           });
+  sfn::http::DelayOptions delay;
+  delay.latency_ms = static_cast<int>(flags.latency_ms);
+  delay.applies = sfn::http::IsApiPath;
+  sfn::http::Server server(
+      server_options, sfn::http::WithLatency(
+                          [&router](sfn::http::Request&& request, sfn::http::Responder responder) {
+                            router.Handle(std::move(request), std::move(responder));
+                          },
+                          delay));
   if (auto s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "sfemu: %s\n", s.message().c_str());
     return 1;

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "common/delayed_handler.h"
 #include "common/http_server.h"
 #include "common/signals.h"
 #include "sandbox/smsemu/emulator.h"
@@ -14,12 +15,14 @@ namespace {
 constexpr const char* kUsage =
     "usage: smsemu [--host 127.0.0.1] [--port N (0 = pick)] [--account-sid AC...] [--auth-token "
     "T]\n"
-    "              [--mps N] [--delivery-delay-ms N] [--seed FILE] [--inbound-url URL]\n";
+    "              [--mps N] [--delivery-delay-ms N] [--seed FILE] [--inbound-url URL]\n"
+    "              [--latency-ms N]\n";
 
 struct CommandLine {
   sfn::http::ServerOptions server;
   sfn::smsemu::EmulatorOptions emulator;
   std::string seed_path;
+  int latency_ms = 0;  // added to every API response (not /__emulator/)
 };
 
 bool ParseInt(const std::string& text, int min, int max, int* out) {
@@ -57,6 +60,10 @@ std::string Parse(int argc, char** argv, CommandLine* cl) {
     } else if (flag == "--delivery-delay-ms") {
       if (!ParseInt(value, 0, 3600000, &cl->emulator.delivery_delay_ms)) {
         return "--delivery-delay-ms: expected milliseconds >= 0, got '" + value + "'";
+      }
+    } else if (flag == "--latency-ms") {
+      if (!ParseInt(value, 0, 60000, &cl->latency_ms)) {
+        return "--latency-ms: expected milliseconds 0-60000, got '" + value + "'";
       }
     } else if (flag == "--seed") {
       cl->seed_path = value;
@@ -97,10 +104,15 @@ int main(int argc, char** argv) {
   }
 
   sfn::smsemu::Emulator emulator(cl.emulator, std::move(seed));
+  sfn::http::DelayOptions delay;
+  delay.latency_ms = cl.latency_ms;
+  delay.applies = sfn::http::IsApiPath;
   sfn::http::Server server(
-      cl.server, [&emulator](sfn::http::Request&& request, sfn::http::Responder responder) {
-        emulator.Handle(std::move(request), std::move(responder));
-      });
+      cl.server, sfn::http::WithLatency(
+                     [&emulator](sfn::http::Request&& request, sfn::http::Responder responder) {
+                       emulator.Handle(std::move(request), std::move(responder));
+                     },
+                     delay));
   auto status = server.Start();
   if (!status.ok()) {
     std::fprintf(stderr, "smsemu: %s\n", status.message().c_str());
