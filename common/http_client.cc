@@ -67,19 +67,29 @@ Result<Response> Client::Send(const Request& request) const { return SendAsync(r
 std::future<Result<Response>> Client::SendAsync(Request request) const {
   auto promise = std::make_shared<std::promise<Result<Response>>>();
   auto future = promise->get_future();
-  try {
-    impl_->client->request(ToCpprest(request)).then([promise](pplx::task<wh::http_response> t) {
-      try {
-        auto response = t.get();
-        promise->set_value(FromCpprest(response));
-      } catch (const std::exception& e) {
-        promise->set_value(MapTransportError(e));
-      }
-    });
-  } catch (const std::exception& e) {
-    promise->set_value(Status::InvalidArgument(std::string("bad request: ") + e.what()));
-  }
+  SendAsync(std::move(request),
+            [promise](Result<Response> r) { promise->set_value(std::move(r)); });
   return future;
+}
+
+void Client::SendAsync(Request request, std::function<void(Result<Response>)> done) const {
+  pplx::task<wh::http_response> task;
+  try {
+    task = impl_->client->request(ToCpprest(request));
+  } catch (const std::exception& e) {
+    done(Status::InvalidArgument(std::string("bad request: ") + e.what()));
+    return;
+  }
+  task.then([done = std::move(done)](pplx::task<wh::http_response> t) {
+    Result<Response> out = Status::Internal("no answer");
+    try {
+      auto response = t.get();
+      out = FromCpprest(response);
+    } catch (const std::exception& e) {
+      out = MapTransportError(e);
+    }
+    done(std::move(out));
+  });
 }
 
 Status SplitUrl(const std::string& url, std::string* base, std::string* target) {

@@ -147,6 +147,14 @@ async function startEmulators(dir, size) {
 
 async function apiCalls(sfUrl, sinceSeq) {
   const log = (await http('GET', `${sfUrl}/__emulator/requests?since=${sinceSeq}`)).json();
+  if (process.env.BENCH_DEBUG_CALLS) {
+    const by = {};
+    for (const r of log.requests.filter((x) => x.api_call)) {
+      const k = `${r.method} ${r.path.replace(/\/[a-zA-Z0-9]{15,18}(?=\/|$)/g, '/{id}')}`;
+      by[k] = (by[k] || 0) + 1;
+    }
+    console.error(by);
+  }
   return { calls: log.requests.filter((r) => r.api_call).length, last: log.last_seq };
 }
 async function lastSeq(sfUrl) { return (await http('GET', `${sfUrl}/__emulator/requests`)).json().last_seq; }

@@ -151,6 +151,24 @@ void ReadGateway(Reader& r, const rapidjson::Value& root, GatewayOptions* gw) {
   r.Number(*obj, p, "reconcile_after_ms", &reconcile_after_ms);
   if (r.ok() && reconcile_after_ms < 0) r.Fail(p + ".reconcile_after_ms", "must not be negative");
   gw->reconcile_after_ms = static_cast<int>(reconcile_after_ms);
+  double in_flight = gw->max_in_flight, max_backoff = gw->retry_max_backoff_ms;
+  double breaker_failures = gw->breaker_failures, breaker_probe = gw->breaker_probe_ms;
+  r.Number(*obj, p, "max_in_flight", &in_flight);
+  r.Number(*obj, p, "retry_max_backoff_ms", &max_backoff);
+  r.Number(*obj, p, "breaker_failures", &breaker_failures);
+  r.Number(*obj, p, "breaker_probe_ms", &breaker_probe);
+  if (r.ok() && (in_flight < 1 || in_flight > 10000))
+    r.Fail(p + ".max_in_flight", "must be between 1 and 10000");
+  if (r.ok() && (max_backoff < 10 || max_backoff > 3600000))
+    r.Fail(p + ".retry_max_backoff_ms", "must be between 10 and 3600000");
+  if (r.ok() && (breaker_failures < 1 || breaker_failures > 100000))
+    r.Fail(p + ".breaker_failures", "must be between 1 and 100000");
+  if (r.ok() && (breaker_probe < 10 || breaker_probe > 600000))
+    r.Fail(p + ".breaker_probe_ms", "must be between 10 and 600000");
+  gw->max_in_flight = static_cast<int>(in_flight);
+  gw->retry_max_backoff_ms = static_cast<int>(max_backoff);
+  gw->breaker_failures = static_cast<int>(breaker_failures);
+  gw->breaker_probe_ms = static_cast<int>(breaker_probe);
   if (r.ok() && gw->type == "quiq") ReadQuiqGateway(r, *obj, &gw->quiq);
 }
 
@@ -171,6 +189,9 @@ void ReadContactPoints(Reader& r, const rapidjson::Value& root, std::vector<Cont
     r.Number(item, p, "max_messages_per_second", &cp.max_messages_per_second);
     r.String(item, p, "quiet_hours", &cp.quiet_hours, false);
     r.String(item, p, "default_time_zone", &cp.default_time_zone, false);
+    r.Number(item, p, "send_window_minutes", &cp.send_window_minutes);
+    if (r.ok() && (cp.send_window_minutes <= 0 || cp.send_window_minutes > 7 * 24 * 60))
+      r.Fail(p + ".send_window_minutes", "must be more than 0 and at most 10080 (7 days)");
     double budget = 0;
     r.Number(item, p, "segment_budget", &budget);
     cp.segment_budget = static_cast<int>(budget);
@@ -233,6 +254,11 @@ void ReadSync(Reader& r, const rapidjson::Value& root, SyncConfig* sync) {
     r.Fail(p + ".task_status_interval_ms", "must be between 50 and 3600000");
   }
   sync->task_status_interval_ms = static_cast<int>(interval);
+  r.Number(*obj, p, "status_poll_after_minutes", &sync->status_poll_after_minutes);
+  if (r.ok() &&
+      (sync->status_poll_after_minutes <= 0 || sync->status_poll_after_minutes > 72 * 60)) {
+    r.Fail(p + ".status_poll_after_minutes", "must be more than 0 and at most 4320 (72 h)");
+  }
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ Engine::Engine(EngineOptions options, Store& store, Transport& transport, Resolv
       transport_(transport),
       resolver_(resolver),
       task_writer_(task_writer),
+      clock_(options_.sender.clock ? options_.sender.clock : std::make_shared<SystemClock>()),
       sender_(options_.sender, store, transport) {}
 
 Engine::~Engine() { Stop(); }
@@ -69,7 +70,7 @@ Result<SubmitOutcome> Engine::ResolveAndSave(const std::string& notification_id,
     if (price != options_.price_per_segment.end()) out.preflight.estimated_cost = out.preflight.segments * price->second;
     return out;
   }
-  auto resolution = resolver_.Resolve(request, timeutil::NowMillis());
+  auto resolution = resolver_.Resolve(request, clock_->NowMillis());
   if (!resolution.ok()) return resolution.status();
   if (resolution->refused) {
     Status s = store_.Refuse(notification_id, resolution->refusal_reason + ": " + resolution->refusal_detail);
@@ -89,7 +90,7 @@ Result<SubmitOutcome> Engine::ResolveAndSave(const std::string& notification_id,
 
 Result<SubmitOutcome> Engine::Submit(const NotificationRequest& request, bool dry_run) {
   if (dry_run) {
-    auto resolution = resolver_.Resolve(request, timeutil::NowMillis());
+    auto resolution = resolver_.Resolve(request, clock_->NowMillis());
     if (!resolution.ok()) return resolution.status();
     SubmitOutcome out;
     if (resolution->refused) {

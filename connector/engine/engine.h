@@ -40,7 +40,7 @@ struct SubmitOutcome {
 };
 
 struct EngineOptions {
-  SenderOptions sender;
+  SenderOptions sender;  // sender.clock is the engine's clock too (planning-time quiet hours)
   std::map<std::string, double> price_per_segment;  // by contact point
   int recovery_interval_ms = 2000;                  // retry of unresolved notifications
 };
@@ -78,6 +78,7 @@ class Engine {
   Transport& transport_;
   Resolver& resolver_;
   TaskWriter* task_writer_;
+  std::shared_ptr<const Clock> clock_;
   Sender sender_;
   std::mutex resolve_mu_;  // one resolution at a time per process keeps API usage predictable
   std::atomic<bool> stopping_{false};

@@ -24,7 +24,26 @@ CREATE INDEX IF NOT EXISTS early_statuses_sid ON early_statuses(sid);
 Result<bool> SqliteStore::ApplyGatewayStatus(const std::string& sid, RecipientState state,
                                              int error_code, const std::string& raw_status) {
   return Write<bool>([&]() -> Result<bool> {
+    return ApplyGatewayStatusLocked(sid, state, error_code, raw_status, timeutil::NowMillis());
+  });
+}
+
+Result<std::vector<bool>> SqliteStore::ApplyGatewayStatuses(
+    const std::vector<GatewayStatusEvent>& events) {
+  return Write<std::vector<bool>>([&]() -> Result<std::vector<bool>> {
     int64_t now = timeutil::NowMillis();
+    std::vector<bool> out;
+    out.reserve(events.size());
+    for (const auto& e : events)
+      out.push_back(ApplyGatewayStatusLocked(e.sid, e.state, e.error_code, e.raw_status, now));
+    return out;
+  });
+}
+
+bool SqliteStore::ApplyGatewayStatusLocked(const std::string& sid, RecipientState state,
+                                           int error_code, const std::string& raw_status,
+                                           int64_t now) {
+  {
     SQLite::Statement find(
         db_, "SELECT id, notification_id, state_rank FROM recipients WHERE gateway_sid=?");
     find.bind(1, sid);
@@ -55,7 +74,7 @@ Result<bool> SqliteStore::ApplyGatewayStatus(const std::string& sid, RecipientSt
     std::string nid = find.getColumn(1).getString();
     int rank = find.getColumn(2).getInt();
     return ApplyStatusLocked(id, nid, rank, state, error_code, raw_status, now);
-  });
+  }
 }
 
 // Status callbacks that arrived before their SID was recorded, applied in arrival order.

@@ -69,6 +69,7 @@ RecipientRow ReadRecipient(SQLite::Statement& q) {
   r.responded = q.getColumn(23).getInt() != 0;
   r.updated_ms = q.getColumn(24).getInt64();
   r.plan.merge_json = q.getColumn(25).getString();
+  r.created_ms = q.getColumn(26).getInt64();
   return r;
 }
 

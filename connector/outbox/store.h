@@ -87,6 +87,7 @@ struct RecipientRow {
   std::string task_state;        // none | pending | in_flight | written | failed
   bool responded = false;
   int64_t updated_ms = 0;
+  int64_t created_ms = 0;  // when the recipient was planned (its send window starts here)
 };
 
 struct HistoryEntry {
@@ -101,8 +102,19 @@ struct HistoryEntry {
 
 // What happened when the sender called the gateway.
 struct AttemptResult {
-  // kSuppressed: not sent after all (opted out after it was claimed); `error_message` holds the reason.
-  enum class Kind { kAccepted, kRejected, kRetry, kUnknown, kSuppressed } kind = Kind::kUnknown;
+  // kSuppressed: not sent after all (opted out after it was claimed); `error_message` holds the
+  // reason. kDeferred: not sent, inside its quiet window at send time: deferred until
+  // `retry_at_ms`. kExpired: not sent, its send window ended during transient trouble:
+  // failed(expired).
+  enum class Kind {
+    kAccepted,
+    kRejected,
+    kRetry,
+    kUnknown,
+    kSuppressed,
+    kDeferred,
+    kExpired
+  } kind = Kind::kUnknown;
   std::string sid;
   std::string gateway_status;
   int segments = 0;
@@ -153,12 +165,21 @@ struct Conversation {
   std::vector<InboundMessage> messages;  // oldest first; the latest 100 at most
 };
 
+// One gateway status event (a status callback, or a status poll's answer).
+struct GatewayStatusEvent {
+  std::string sid;
+  RecipientState state = RecipientState::kAccepted;
+  int error_code = 0;
+  std::string raw_status;
+};
+
 // A Task whose delivery status field must be brought up to date.
 struct TaskStatusUpdate {
   int64_t recipient_id = 0;
   std::string task_id;
   RecipientState state = RecipientState::kAccepted;
   int error_code = 0;
+  int64_t changed_ms = 0;  // when the state changed (batches wait to fill up, not forever)
 };
 
 struct StoreCounters {
@@ -205,12 +226,20 @@ class Store {
   virtual Status RecordAttempts(const std::vector<std::pair<int64_t, AttemptResult>>& results, int64_t now_ms) = 0;
   // Recipients left in `sending` (a crash or an unknown outcome): reconcile before any retry.
   virtual std::vector<RecipientRow> InFlight(size_t limit) = 0;
+  // Recipients still `accepted`/`sent` (no final status) whose last attempt lies in
+  // [sent_after_ms, sent_before_ms], id > after_id, by id: the status poller's pages.
+  virtual std::vector<RecipientRow> AwaitingFinalStatus(int64_t sent_after_ms,
+                                                        int64_t sent_before_ms, int64_t after_id,
+                                                        size_t limit) = 0;
   // pending → suppressed right before sending (consent re-check, STOP that arrived meanwhile).
   virtual Status SuppressPending(int64_t recipient_id, const std::string& reason) = 0;
 
   // Applies a gateway status (forward only). Returns false when it changed nothing.
   virtual Result<bool> ApplyGatewayStatus(const std::string& sid, RecipientState state, int error_code,
                                           const std::string& raw_status) = 0;
+  // The same for many events in one transaction (status callbacks group-committed); one flag each.
+  virtual Result<std::vector<bool>> ApplyGatewayStatuses(
+      const std::vector<GatewayStatusEvent>& events) = 0;
   virtual Result<RecipientRow> RecipientBySid(const std::string& sid) = 0;
   // Latest recipient sent to `phone` from `contact_point` (for replies).
   virtual std::optional<RecipientRow> LatestSentTo(const std::string& phone_e164, const std::string& contact_point) = 0;

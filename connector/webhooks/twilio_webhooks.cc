@@ -39,6 +39,41 @@ TwilioWebhooks::TwilioWebhooks(TwilioWebhookOptions options, Store& store, ApiSe
       phones_(PhoneOptions{options_.default_region}) {
   while (!options_.public_url.empty() && options_.public_url.back() == '/')
     options_.public_url.pop_back();
+  status_thread_ = std::thread([this] { StatusLoop(); });
+}
+
+TwilioWebhooks::~TwilioWebhooks() {
+  {
+    std::lock_guard<std::mutex> lock(status_mu_);
+    status_stop_ = true;
+  }
+  status_cv_.notify_all();
+  status_thread_.join();
+}
+
+void TwilioWebhooks::StatusLoop() {
+  while (true) {
+    std::vector<QueuedStatus> group;
+    {
+      std::unique_lock<std::mutex> lock(status_mu_);
+      status_cv_.wait(lock, [&] { return status_stop_ || !statuses_.empty(); });
+      if (statuses_.empty()) return;  // stopping and drained
+      group.swap(statuses_);
+    }
+    std::vector<GatewayStatusEvent> events;
+    events.reserve(group.size());
+    for (const auto& q : group) events.push_back(q.event);
+    auto applied = store_.ApplyGatewayStatuses(events);
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (!applied.ok()) {
+        group[i].responder.Send(
+            ApiError(503, "unavailable", applied.status().message()));  // the gateway retries
+      } else {
+        group[i].responder.Send(http::JsonResponse(
+            200, (*applied)[i] ? R"({"applied":true})" : R"({"applied":false})"));
+      }
+    }
+  }
 }
 
 bool TwilioWebhooks::Handle(http::Request& request, http::Responder& responder) {
@@ -101,19 +136,13 @@ void TwilioWebhooks::HandleStatus(const http::Request&, const form::Params& para
     return;
   }
   int error_code = std::atoi(form::Get(params, "ErrorCode").c_str());
-  auto applied = store_.ApplyGatewayStatus(sid, *state, error_code, raw);
-  if (!applied.ok() && applied.status().code() == StatusCode::kNotFound) {
-    // Not one of ours (or a message we never recorded): acknowledge so the gateway stops retrying.
-    responder.Send(http::JsonResponse(200, R"({"applied":false,"known":false})"));
-    return;
+  bool first;
+  {
+    std::lock_guard<std::mutex> lock(status_mu_);
+    first = statuses_.empty();
+    statuses_.push_back({{sid, *state, error_code, raw}, responder});
   }
-  if (!applied.ok()) {
-    responder.Send(
-        ApiError(503, "unavailable", applied.status().message()));  // the gateway retries
-    return;
-  }
-  responder.Send(
-      http::JsonResponse(200, applied.value() ? R"({"applied":true})" : R"({"applied":false})"));
+  if (first) status_cv_.notify_one();  // the committer wakes once per group, not per callback
 }
 
 void TwilioWebhooks::HandleInbound(const http::Request&, const form::Params& params,

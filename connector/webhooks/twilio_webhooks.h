@@ -11,9 +11,11 @@
 // request's path and query, over every form parameter received; an unsigned or
 // wrongly signed call gets 403 and changes nothing.
 //
-// Status: forward-only (Store::ApplyGatewayStatus), every event kept in the
-// history; the Task's delivery field is updated later in batches
-// (TaskStatusWriter). Inbound: deduplicated on MessageSid; STOP and its
+// Status: forward-only (Store::ApplyGatewayStatuses), every event kept in the
+// history; callbacks are group-committed (whatever arrived while the previous
+// group was being written goes in one transaction, and each is answered once
+// its group is durable); the Task's delivery field is updated later in
+// batches (TaskStatusWriter). Inbound: deduplicated on MessageSid; STOP and its
 // synonyms suppress (number, contact point) at once and queue the opt-out
 // write-back to every Lead/Contact with the number; START reverses it; HELP is
 // recorded; any other text from a number we messaged marks the recipient
@@ -21,10 +23,12 @@
 // recorded as unmatched and creates nothing in Salesforce.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/form.h"
@@ -50,6 +54,7 @@ struct TwilioWebhookOptions {
 class TwilioWebhooks {
  public:
   TwilioWebhooks(TwilioWebhookOptions options, Store& store, ApiServer& api, ReplySink reply_sink);
+  ~TwilioWebhooks();  // answers the status callbacks still queued
   // The route for ApiServer::AddRoutes.
   bool Handle(http::Request& request, http::Responder& responder);
   // When the public URL is the listen address, it is known only once the API listens.
@@ -62,6 +67,7 @@ class TwilioWebhooks {
   void HandleInbound(const http::Request& request, const form::Params& params,
                      http::Responder& responder);
   void ListConversations(const http::Request& request, http::Responder& responder);
+  void StatusLoop();
   // The reply Task and the responded flag, on a worker; answers every delivery of the message.
   void WriteReply(const InboundMessage& message, const InboundReply& reply);
 
@@ -77,6 +83,16 @@ class TwilioWebhooks {
   std::mutex in_flight_mu_;
   std::map<std::string, std::vector<http::Responder>> in_flight_;
   WorkQueue replies_{2};  // Salesforce writes for replies, off the listener threads
+  // Status callbacks waiting for the next group commit.
+  struct QueuedStatus {
+    GatewayStatusEvent event;
+    http::Responder responder;
+  };
+  std::mutex status_mu_;
+  std::condition_variable status_cv_;
+  std::vector<QueuedStatus> statuses_;
+  bool status_stop_ = false;
+  std::thread status_thread_;
 };
 
 }  // namespace sfn::connector
