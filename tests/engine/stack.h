@@ -96,40 +96,27 @@ class Stack {
   ~Stack() { StopConnector(); }
 
   void WriteConfig() {
-    std::string cfg =
-        R"({
-  "salesforce": {"login_url": ")" +
-        sfemu_.url + R"(", "client_id": "sfnotify-local",
+    std::string cfg = R"({
+  "salesforce": {"login_url": ")" + sfemu_.url + R"(", "client_id": "sfnotify-local",
                  "username": "integration@sfnotify.demo",
-                 "private_key_file": ")" +
-        sfn::test::SourceDir() + R"(/sandbox/certs/sfemu-demo.key"},
-  "gateway": )" +
-        GatewayJson() + R"(,
+                 "private_key_file": ")" + sfn::test::SourceDir() + R"(/sandbox/certs/sfemu-demo.key"},
+  "gateway": )" + GatewayJson() + R"(,
   "contact_points": [
-    {"name": "Main", "sender": ")" +
-        options_.main_sender + R"(", "roles": ["SMS_Notification_Sender"],
-     "max_messages_per_second": )" +
-        std::to_string(options_.mps) + R"(, "quiet_hours": ")" + options_.main_quiet_hours +
-        R"(", "default_time_zone": ")" + options_.default_time_zone + R"(", )" +
-        options_.contact_point_extra_json +
-        R"( "price_per_segment": 0.0079, "quiq_contact_point": "main-cp"},
-    {"name": "Alerts", "sender": ")" +
-        options_.alerts_sender + R"(", "roles": ["Everyone"], "max_messages_per_second": )" +
-        std::to_string(options_.mps) + R"(, "quiet_hours": ")" + options_.alerts_quiet_hours +
-        R"(", "default_time_zone": ")" + options_.default_time_zone + R"(", )" +
-        options_.contact_point_extra_json + R"( "quiq_contact_point": "alerts-cp"}
+    {"name": "Main", "sender": ")" + options_.main_sender + R"(", "roles": ["SMS_Notification_Sender"],
+     "max_messages_per_second": )" + std::to_string(options_.mps) + R"(, "quiet_hours": ")" + options_.main_quiet_hours +
+                      R"(", "default_time_zone": ")" + options_.default_time_zone + R"(", )" +
+                      options_.contact_point_extra_json + R"( "price_per_segment": 0.0079, "quiq_contact_point": "main-cp"},
+    {"name": "Alerts", "sender": ")" + options_.alerts_sender + R"(", "roles": ["Everyone"], "max_messages_per_second": )" +
+                      std::to_string(options_.mps) + R"(, "quiet_hours": ")" + options_.alerts_quiet_hours +
+                      R"(", "default_time_zone": ")" + options_.default_time_zone + R"(", )" +
+                      options_.contact_point_extra_json + R"( "quiq_contact_point": "alerts-cp"}
   ],
-  "store": {"path": ")" +
-        dir_.File("sfnotify.sqlite") + R"("},
-  "mapping_file": ")" +
-        sfn::test::SourceDir() + R"(/mapping/demo-mapping.json",
-  "http": {"listen": "127.0.0.1:0", )" +
-        (options_.public_url.empty() ? "" : R"("public_url": ")" + options_.public_url + R"(", )") +
-        R"("api_keys": [
+  "store": {"path": ")" + dir_.File("sfnotify.sqlite") + R"("},
+  "mapping_file": ")" + sfn::test::SourceDir() + R"(/mapping/demo-mapping.json",
+  "http": {"listen": "127.0.0.1:0", )" + (options_.public_url.empty() ? "" : R"("public_url": ")" + options_.public_url + R"(", )") + R"("api_keys": [
     {"name": "ops", "key_env": "E2E_API_KEY", "role": "admin"},
     {"name": "viewer", "key_env": "E2E_READ_KEY", "role": "read"}]},
-  )" + options_.extra_config_json +
-        R"(
+  )" + options_.extra_config_json + R"(
   "log_level": "info"
 })";
     config_path_ = dir_.Write("sfnotify.json", cfg);
@@ -147,14 +134,12 @@ class Stack {
   }
 
   void StartConnector() {
-    std::vector<std::string> env = {
-        "E2E_SMS_TOKEN=smsemu-demo-token", std::string("E2E_API_KEY=") + kApiKey,
-        std::string("E2E_READ_KEY=") + kReadKey, "E2E_QUIQ_SECRET=quiqemu-secret",
-        "E2E_QUIQ_HOOK_SECRET=quiqemu-hook-secret"};
+    std::vector<std::string> env = {"E2E_SMS_TOKEN=smsemu-demo-token", std::string("E2E_API_KEY=") + kApiKey,
+                                    std::string("E2E_READ_KEY=") + kReadKey, "E2E_QUIQ_SECRET=quiqemu-secret",
+                                    "E2E_QUIQ_HOOK_SECRET=quiqemu-hook-secret"};
     env.insert(env.end(), options_.connector_env.begin(), options_.connector_env.end());
-    auto child = sfn::ChildProcess::Start(
-        {sfn::test::BinDir() + "/sfnotify", "run", "--config", config_path_},
-        dir_.File("sfnotify.log"), env);
+    auto child = sfn::ChildProcess::Start({sfn::test::BinDir() + "/sfnotify", "run", "--config", config_path_},
+                                          dir_.File("sfnotify.log"), env);
     REQUIRE(child.ok());
     connector_ = std::move(child.value());
     auto line = connector_.WaitForLine("listening on", std::chrono::seconds(30));
