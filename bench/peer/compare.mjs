@@ -282,7 +282,7 @@ async function main() {
         rows.push({ size, name, ...r });
         console.error(`  ${name} ${size}: ${r.wall.toFixed(1)} s`);
       } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        if (!process.env.BENCH_KEEP) fs.rmSync(dir, { recursive: true, force: true });
       }
     }
   }
