@@ -39,7 +39,7 @@ void Sender::Start() {
   stopping_ = false;
   recorder_stop_ = false;
   if (!transport_.async() && !pool_) pool_ = std::make_unique<WorkQueue>(options_.max_in_flight);
-  ReconcileStale();  // learns the numbers with an unsettled send left from earlier runs
+  LearnUnsettled();  // the numbers with an unsettled send left from earlier runs
   recorder_ = std::thread([this] { RecorderLoop(); });
   dispatcher_ = std::thread([this] { DispatchLoop(); });
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
@@ -290,7 +290,7 @@ void Sender::Dispatch(RecipientRow row) {
     std::lock_guard<std::mutex> lock(mu_);
     in_flight_--;
     // Wake the dispatcher once a few slots are free, not per completion.
-    int low_water = options_.max_in_flight - std::max(1, options_.max_in_flight / 8);
+    int low_water = options_.max_in_flight - std::max(1, options_.max_in_flight / 16);
     if (waiting_for_slot_ && in_flight_ <= low_water) cv_.notify_all();
   };
   OutboundMessage message = MessageFor(*shared);
@@ -367,14 +367,20 @@ void Sender::ReconcileAll() {
   for (const auto& row : store_.InFlight(1000000)) Reconcile(row);
 }
 
+void Sender::LearnUnsettled() {
+  // Only while nothing runs: a snapshot taken while the recorder commits could see a row as
+  // `sending` that is settled a moment later, and its number would stay blocked. While running,
+  // Record keeps an unknown outcome's number unsettled itself.
+  std::lock_guard<std::mutex> lock(in_progress_mu_);
+  for (const auto& row : store_.InFlight(1000000)) {
+    if (!in_progress_.count(row.id)) unsettled_.emplace(KeyOf(row), row.id);  // left from a crash
+  }
+}
+
 void Sender::ReconcileStale() {
   int64_t now = Now();
   for (const auto& row : store_.InFlight(10000)) {
     if (InProgress(row.id)) continue;
-    {
-      std::lock_guard<std::mutex> lock(in_progress_mu_);
-      unsettled_.emplace(KeyOf(row), row.id);  // left from a crash or an unknown outcome
-    }
     if (row.last_attempt_ms + options_.reconcile_after_ms <= now) Reconcile(row);
   }
 }
@@ -405,6 +411,7 @@ int Sender::PollStatusesOnce() {
 int Sender::RunOnce() {
   int64_t now = Now();
   store_.ReleaseDeferred(now);
+  LearnUnsettled();
   ReconcileStale();
   auto rows = ClaimDue(now, options_.batch);
   std::vector<Outcome> outcomes;
@@ -440,7 +447,9 @@ void Sender::DispatchLoop() {
     if (resume > now) {
       wait_ms = std::min<int64_t>(resume - now, options_.poll_interval_ms);
     } else {
-      size_t limit = static_cast<size_t>(options_.max_in_flight) * 2;
+      // Claims are fsynced transactions: take several round trips' worth at once so the dispatcher
+      // seldom stops for one while slots are free.
+      size_t limit = static_cast<size_t>(options_.max_in_flight) * 3;
       if (ready_count_ < static_cast<size_t>(options_.max_in_flight)) {
         auto rows = ClaimDue(now, limit - ready_count_);
         std::lock_guard<std::mutex> lock(mu_);
@@ -495,7 +504,7 @@ void Sender::DispatchLoop() {
         waiting_for_slot_ = true;
         cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval_ms), [&] {
           return stopping_ ||
-                 in_flight_ < options_.max_in_flight - std::max(1, options_.max_in_flight / 8) + 1;
+                 in_flight_ < options_.max_in_flight - std::max(1, options_.max_in_flight / 16) + 1;
         });
         waiting_for_slot_ = false;
         continue;

@@ -108,6 +108,7 @@ class Sender {
   void Complete(Outcome outcome);
   void Record(std::vector<Outcome> outcomes);
   void ReconcileStale();
+  void LearnUnsettled();
   void Reconcile(const RecipientRow& row);
   bool InProgress(int64_t id);
   TokenBucket& BucketFor(const std::string& contact_point);

@@ -91,7 +91,7 @@ double Millis(std::chrono::steady_clock::duration d) {
 }  // namespace
 
 TEST_CASE(
-    "--latency-ms delays every API answer of smsemu and sfemu, not their hooks, and holds no "
+    "smsemu and sfemu with --latency-ms delay every API answer, not their hooks, and hold no "
     "thread",
     "[pipeline][latency]") {
   auto sms = sfn::test::StartServer("smsemu", {"--port", "0", "--latency-ms", "1000"});
