@@ -62,7 +62,10 @@ function start(program, args, { env = {}, logFile, ready = /listening on (http:\
       if (m) {
         clearTimeout(timer);
         child.removeAllListeners('exit');
-        child.on('exit', () => live.delete(child));
+        child.on('exit', (code, signal) => {
+          live.delete(child);
+          if (!child.stopping) console.error(`  ${path.basename(program)} exited unexpectedly (${code ?? signal})`);
+        });
         resolve({ child, url: m[1] });
       }
     });
@@ -73,6 +76,7 @@ function stop(child) {
   return new Promise((done) => {
     if (!child || child.exitCode !== null || child.signalCode !== null) return done();
     child.once('exit', () => done());
+    child.stopping = true;
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 10000).unref();
   });
