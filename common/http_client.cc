@@ -52,14 +52,6 @@ Status MapTransportError(const std::exception& e) {
   return Status::UnknownOutcome(std::string("transport error: ") + e.what());
 }
 
-Result<Response> FromCpprest(wh::http_response& response) {
-  Response out;
-  out.status = response.status_code();
-  for (const auto& [name, value] : response.headers()) out.headers.Add(name, value);
-  auto bytes = response.extract_vector().get();
-  out.body.assign(bytes.begin(), bytes.end());
-  return out;
-}
 }  // namespace
 
 Result<Response> Client::Send(const Request& request) const { return SendAsync(request).get(); }
@@ -80,15 +72,31 @@ void Client::SendAsync(Request request, std::function<void(Result<Response>)> do
     done(Status::InvalidArgument(std::string("bad request: ") + e.what()));
     return;
   }
-  task.then([done = std::move(done)](pplx::task<wh::http_response> t) {
-    Result<Response> out = Status::Internal("no answer");
+  // Never block a pool thread: with many requests in flight, continuations that wait for their
+  // bodies (extract_vector().get()) would hold every pplx thread while the reads they wait for
+  // need one, and the whole process (listener included) would stall.
+  task.then([done](pplx::task<wh::http_response> t) -> pplx::task<void> {
+    wh::http_response response;
     try {
-      auto response = t.get();
-      out = FromCpprest(response);
+      response = t.get();  // ready: this continuation runs once the headers are in
     } catch (const std::exception& e) {
-      out = MapTransportError(e);
+      done(MapTransportError(e));
+      return pplx::task_from_result();
     }
-    done(std::move(out));
+    auto head = std::make_shared<Response>();
+    head->status = response.status_code();
+    for (const auto& [name, value] : response.headers()) head->headers.Add(name, value);
+    return response.extract_vector().then(
+        [done, head](pplx::task<std::vector<unsigned char>> body) {
+          try {
+            auto bytes = body.get();
+            head->body.assign(bytes.begin(), bytes.end());
+          } catch (const std::exception& e) {
+            done(MapTransportError(e));
+            return;
+          }
+          done(std::move(*head));
+        });
   });
 }
 
