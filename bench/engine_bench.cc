@@ -223,13 +223,27 @@ int main(int argc, char** argv) {
   if (sizes.empty()) sizes = {10000, 100000};
   std::printf("%-10s %-8s %12s %14s %14s %16s %12s\n", "recipients", "gateway", "send s", "sent/s",
               "sent+Tasks/s", "API calls/1000", "peak RSS MB");
+  std::map<std::pair<int, bool>, Result> results;
   for (int n : sizes) {
     for (bool smsemu : {false, true}) {
       Result r = RunOne(n, smsemu);
+      results[{n, smsemu}] = r;
       std::printf("%-10d %-8s %12.2f %14.0f %14.0f %16.2f %12.1f\n", n, smsemu ? "smsemu" : "sandbox", r.send_seconds,
                   n / r.send_seconds, n / r.total_seconds, r.api_calls * 1000.0 / n, r.rss_kb / 1024.0);
       std::fflush(stdout);
     }
+  }
+  // Goals (issue 15): linear time (100,000 within 11x the time of 10,000) and peak RSS <= 64 MiB at
+  // 100,000.
+  for (bool smsemu : {false, true}) {
+    auto small = results.find({10000, smsemu}), large = results.find({100000, smsemu});
+    if (small == results.end() || large == results.end()) continue;
+    double ratio = large->second.total_seconds / small->second.total_seconds;
+    double rss = large->second.rss_kb / 1024.0;
+    std::printf(
+        "%-8s 100k/10k time %.1fx (goal <= 11x: %s), peak RSS at 100k %.1f MiB (goal <= 64: %s)\n",
+        smsemu ? "smsemu" : "sandbox", ratio, ratio <= 11 ? "met" : "NOT met", rss,
+        rss <= 64 ? "met" : "NOT met");
   }
   return 0;
 }

@@ -9,6 +9,7 @@
 //
 //   bench/soak [--bin build/bin] [--recipients 20000] [--kills 10] [--seed 1]
 //              [--mps 2000] [--timeout-s 600] [--keep]
+//              [--gateway-rtt-ms 120] [--org-rtt-ms 80]   (emulators' --latency-ms; these are the defaults)
 //
 // The audience is sfemu's demo org (about 1,040 Leads and Contacts with the
 // awkward cases: bad numbers, shared numbers, no consent) plus generated Leads,
@@ -22,7 +23,7 @@ const SOURCE_DIR = path.resolve(import.meta.dirname, '..');
 
 function parseArgs(argv) {
   const opts = { bin: path.join(SOURCE_DIR, 'build/bin'), recipients: 20000, kills: 10, seed: Date.now() % 100000,
-                 mps: 2000, timeoutS: 600, keep: false };
+                 mps: 2000, timeoutS: 600, keep: false, gatewayRttMs: 120, orgRttMs: 80 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -36,9 +37,11 @@ function parseArgs(argv) {
     else if (a === '--mps') opts.mps = Number(next());
     else if (a === '--timeout-s') opts.timeoutS = Number(next());
     else if (a === '--keep') opts.keep = true;
+    else if (a === '--gateway-rtt-ms') opts.gatewayRttMs = Number(next());
+    else if (a === '--org-rtt-ms') opts.orgRttMs = Number(next());
     else throw new Error(`unknown option ${a}`);
   }
-  for (const k of ['recipients', 'kills', 'seed', 'mps', 'timeoutS']) {
+  for (const k of ['recipients', 'kills', 'seed', 'mps', 'timeoutS', 'gatewayRttMs', 'orgRttMs']) {
     if (!Number.isFinite(opts[k]) || opts[k] < 0) throw new Error(`--${k}: expected a non-negative number`);
   }
   return opts;
@@ -383,11 +386,13 @@ async function run(opts, random, dir, children) {
   const generated = Math.max(0, opts.recipients - demoRecords);
   const seedFile = path.join(dir, 'seed.json');
   const expected = writeSeed(seedFile, generated, random);
-  const sf = await startServer(path.join(opts.bin, 'sfemu'), ['--port', '0', '--seed', seedFile],
+  const sf = await startServer(path.join(opts.bin, 'sfemu'),
+                               ['--port', '0', '--seed', seedFile, '--latency-ms', String(opts.orgRttMs)],
                                { logFile: path.join(dir, 'sfemu.log'), timeoutMs: 120000 });
   children.push(sf.child);
   const sms = await startServer(path.join(opts.bin, 'smsemu'),
-                                ['--port', '0', '--mps', '1000000', '--delivery-delay-ms', '5'],
+                                ['--port', '0', '--mps', '1000000', '--delivery-delay-ms', '5',
+                                 '--latency-ms', String(opts.gatewayRttMs)],
                                 { logFile: path.join(dir, 'smsemu.log') });
   children.push(sms.child);
   log(`sfemu ${sf.url} (seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s), smsemu ${sms.url}`);

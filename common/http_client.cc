@@ -53,14 +53,6 @@ Status MapTransportError(const std::exception& e) {
   return Status::UnknownOutcome(std::string("transport error: ") + e.what());
 }
 
-Result<Response> FromCpprest(wh::http_response& response) {
-  Response out;
-  out.status = response.status_code();
-  for (const auto& [name, value] : response.headers()) out.headers.Add(name, value);
-  auto bytes = response.extract_vector().get();
-  out.body.assign(bytes.begin(), bytes.end());
-  return out;
-}
 }  // namespace
 
 Result<Response> Client::Send(const Request& request) const { return SendAsync(request).get(); }
@@ -68,19 +60,45 @@ Result<Response> Client::Send(const Request& request) const { return SendAsync(r
 std::future<Result<Response>> Client::SendAsync(Request request) const {
   auto promise = std::make_shared<std::promise<Result<Response>>>();
   auto future = promise->get_future();
-  try {
-    impl_->client->request(ToCpprest(request)).then([promise](pplx::task<wh::http_response> t) {
-      try {
-        auto response = t.get();
-        promise->set_value(FromCpprest(response));
-      } catch (const std::exception& e) {
-        promise->set_value(MapTransportError(e));
-      }
-    });
-  } catch (const std::exception& e) {
-    promise->set_value(Status::InvalidArgument(std::string("bad request: ") + e.what()));
-  }
+  SendAsync(std::move(request),
+            [promise](Result<Response> r) { promise->set_value(std::move(r)); });
   return future;
+}
+
+void Client::SendAsync(Request request, std::function<void(Result<Response>)> done) const {
+  pplx::task<wh::http_response> task;
+  try {
+    task = impl_->client->request(ToCpprest(request));
+  } catch (const std::exception& e) {
+    done(Status::InvalidArgument(std::string("bad request: ") + e.what()));
+    return;
+  }
+  // Never block a pool thread: with many requests in flight, continuations that wait for their
+  // bodies (extract_vector().get()) would hold every pplx thread while the reads they wait for
+  // need one, and the whole process (listener included) would stall.
+  task.then([done](pplx::task<wh::http_response> t) -> pplx::task<void> {
+    wh::http_response response;
+    try {
+      response = t.get();  // ready: this continuation runs once the headers are in
+    } catch (const std::exception& e) {
+      done(MapTransportError(e));
+      return pplx::task_from_result();
+    }
+    auto head = std::make_shared<Response>();
+    head->status = response.status_code();
+    for (const auto& [name, value] : response.headers()) head->headers.Add(name, value);
+    return response.extract_vector().then(
+        [done, head](pplx::task<std::vector<unsigned char>> body) {
+          try {
+            auto bytes = body.get();
+            head->body.assign(bytes.begin(), bytes.end());
+          } catch (const std::exception& e) {
+            done(MapTransportError(e));
+            return;
+          }
+          done(std::move(*head));
+        });
+  });
 }
 
 Status SplitUrl(const std::string& url, std::string* base, std::string* target) {

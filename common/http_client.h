@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -34,6 +35,9 @@ class Client {
   // Any HTTP status is a successful Result; only transport failures are errors.
   Result<Response> Send(const Request& request) const;
   std::future<Result<Response>> SendAsync(Request request) const;
+  // Sends without waiting: `done` runs once with the answer, on a cpprestsdk pool thread (keep it
+  // short). Concurrent calls share the client's keep-alive connections, one per request in flight.
+  void SendAsync(Request request, std::function<void(Result<Response>)> done) const;
 
   const std::string& base_url() const { return base_url_; }
 

@@ -17,11 +17,12 @@
 #include "common/form.h"
 #include "common/http_client.h"
 #include "common/json.h"
+#include "connector/app/wiring.h"
+#include "connector/compliance/send_time.h"
 #include "connector/config/config.h"
-#include "connector/writeback/opt_out_writer.h"
 #include "connector/outbox/store.h"
 #include "connector/send/quiq_transport.h"
-#include "connector/app/wiring.h"
+#include "connector/writeback/opt_out_writer.h"
 #include "salesforce/connection.h"
 
 namespace sfn::connector {
@@ -115,6 +116,13 @@ int RunDoctor(const std::vector<std::string>& args) {
     return 2;
   }
   bool all = Report(true, "config", config->path);
+  std::vector<SendTimeRule> rules;
+  for (const auto& cp : config->contact_points)
+    rules.push_back({cp.name, cp.quiet_hours, cp.default_time_zone});
+  auto gate = SendTimeGate::Create(rules, config->default_region);
+  all &= Report(
+      gate.ok(), "quiet hours",
+      gate.ok() ? "every contact point has a policy and a fallback zone" : gate.status().message());
   auto token_source = MakeTokenSource(config->salesforce);
   if (!Report(token_source.ok(), "credentials",
               token_source.ok() ? std::string(token_source.value()->flow()) + " flow for " + config->salesforce.username

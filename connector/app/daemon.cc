@@ -116,18 +116,37 @@ int RunDaemon(const Config& config) {
   std::unique_ptr<Transport> transport = std::move(transport_or.value());
 
   EngineOptions engine_options;
-  engine_options.sender.reconcile_after_ms = config.gateway.reconcile_after_ms;
-  // Quiq takes bulk calls: each sender thread blocks in Send until its batch
-  // goes out, so as many threads as a batch holds (quiq_transport.h).
+  SenderOptions& sender_options = engine_options.sender;
+  sender_options.reconcile_after_ms = config.gateway.reconcile_after_ms;
+  sender_options.max_in_flight = config.gateway.max_in_flight;
+  sender_options.retry_max_backoff_ms = config.gateway.retry_max_backoff_ms;
+  sender_options.health.breaker_failures = config.gateway.breaker_failures;
+  sender_options.health.probe_ms = config.gateway.breaker_probe_ms;
+  sender_options.health.max_probe_ms = std::max(config.gateway.breaker_probe_ms, 30000);
+  sender_options.status_poll_after_ms =
+      static_cast<int64_t>(config.sync.status_poll_after_minutes * 60000);
+  sender_options.clock = ClockFromEnvironment();
+  // Quiq takes bulk calls: each pool thread blocks in Send until its batch goes out, so at least
+  // as many calls in flight as a batch holds (quiq_transport.h).
   bool quiq = config.gateway.type == "quiq";
-  if (quiq) engine_options.sender.threads = std::max(engine_options.sender.threads, config.gateway.quiq.batch_size);
+  if (quiq)
+    sender_options.max_in_flight =
+        std::max(sender_options.max_in_flight, config.gateway.quiq.batch_size);
+  std::vector<SendTimeRule> send_time_rules;
   std::map<std::string, std::string> senders;
   for (const auto& cp : config.contact_points) {
+    send_time_rules.push_back({cp.name, cp.quiet_hours, cp.default_time_zone});
+    sender_options.send_window_ms_per_contact_point[cp.name] =
+        static_cast<int64_t>(cp.send_window_minutes * 60000);
     engine_options.sender.rate_per_contact_point[cp.name] = cp.max_messages_per_second;
     engine_options.sender.sender_per_contact_point[cp.name] = quiq ? cp.quiq_contact_point : cp.sender;
     engine_options.price_per_segment[cp.name] = cp.price_per_segment;
     senders[cp.name] = cp.sender;
   }
+
+  auto gate = SendTimeGate::Create(send_time_rules, config.default_region);
+  if (!gate.ok()) return Fail("config error: " + config.path + ": " + gate.status().message());
+  sender_options.send_time_gate = std::move(gate.value());
 
   SalesforceResolverOptions resolver_options;
   resolver_options.contact_points = config.contact_points;

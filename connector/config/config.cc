@@ -184,6 +184,10 @@ void ReadGateway(Reader& r, const rapidjson::Value& root, GatewayOptions* gw) {
   r.String(*obj, p, "account_sid", &gw->account_sid, twilio);
   r.String(*obj, p, "auth_token_env", &gw->auth_token_env, false);
   r.Integer(*obj, p, "reconcile_after_ms", &gw->reconcile_after_ms, 0, 86400000);
+  r.Integer(*obj, p, "max_in_flight", &gw->max_in_flight, 1, 10000);
+  r.Integer(*obj, p, "retry_max_backoff_ms", &gw->retry_max_backoff_ms, 10, 3600000);
+  r.Integer(*obj, p, "breaker_failures", &gw->breaker_failures, 1, 100000);
+  r.Integer(*obj, p, "breaker_probe_ms", &gw->breaker_probe_ms, 10, 600000);
   if (r.ok() && gw->type == "quiq") ReadQuiqGateway(r, *obj, &gw->quiq);
 }
 
@@ -204,6 +208,9 @@ void ReadContactPoints(Reader& r, const rapidjson::Value& root, std::vector<Cont
     r.Number(item, p, "max_messages_per_second", &cp.max_messages_per_second);
     r.String(item, p, "quiet_hours", &cp.quiet_hours, false);
     r.String(item, p, "default_time_zone", &cp.default_time_zone, false);
+    r.Number(item, p, "send_window_minutes", &cp.send_window_minutes);
+    if (r.ok() && (cp.send_window_minutes <= 0 || cp.send_window_minutes > 7 * 24 * 60))
+      r.Fail(p + ".send_window_minutes", "must be more than 0 and at most 10080 (7 days)");
     r.Integer(item, p, "segment_budget", &cp.segment_budget, 0, 1000000000);
     r.Number(item, p, "price_per_segment", &cp.price_per_segment);
     r.String(item, p, "quiq_contact_point", &cp.quiq_contact_point, quiq);
@@ -325,6 +332,11 @@ void ReadSync(Reader& r, const rapidjson::Value& root, SyncConfig* sync) {
     r.Fail(p + ".task_delivery_field", "must be a Task field API name (letters, digits, underscores) or \"\"");
   }
   r.Integer(*obj, p, "task_status_interval_ms", &sync->task_status_interval_ms, 50, 3600000);
+  r.Number(*obj, p, "status_poll_after_minutes", &sync->status_poll_after_minutes);
+  if (r.ok() &&
+      (sync->status_poll_after_minutes <= 0 || sync->status_poll_after_minutes > 72 * 60)) {
+    r.Fail(p + ".status_poll_after_minutes", "must be more than 0 and at most 4320 (72 h)");
+  }
 }
 
 void ReadCompliance(Reader& r, const rapidjson::Value& root, ComplianceConfig* c) {

@@ -49,6 +49,10 @@ struct GatewayOptions {
   std::string account_sid;         // twilio: AC...
   std::string auth_token_env = "TWILIO_AUTH_TOKEN";  // env var with the auth token
   int reconcile_after_ms = 30000;  // a send whose outcome is unknown is reconciled after this long
+  int max_in_flight = 64;          // concurrent message creates open against this gateway account
+  int retry_max_backoff_ms = 60000;  // cap of a recipient's backoff between transient failures
+  int breaker_failures = 10;    // consecutive failed calls (none succeeding) that open the breaker
+  int breaker_probe_ms = 1000;  // first pause before a probe; doubles per failed probe up to 30 s
   QuiqGatewayOptions quiq;
 };
 
@@ -58,7 +62,11 @@ struct ContactPoint {
   std::vector<std::string> roles;    // permission set API names, or "Everyone"; default Everyone
   double max_messages_per_second = 1.0;
   std::string quiet_hours = "federal";  // federal (8-21) | none | HH-HH local window
-  std::string default_time_zone = "America/New_York";
+  // Zone for recipients whose zone cannot be determined. Required unless quiet_hours is none: the
+  // daemon refuses to start without a valid one (SendTimeGate), so quiet hours never fail open.
+  std::string default_time_zone;
+  // How long transient gateway trouble is retried before a recipient is failed(expired).
+  double send_window_minutes = 240;
   int segment_budget = 0;           // max segments per notification (all recipients); 0 = no limit
   double price_per_segment = 0.0;   // for cost estimates and usage reports
   std::string quiq_contact_point;   // quiq gateway: the Quiq contact point id to send from (required there)
@@ -122,6 +130,9 @@ struct SyncConfig {
   // with the Task when already final, else by Collections updates of up to 200. "" = not written.
   std::string task_delivery_field = "SMS_Delivery_Status__c";
   int task_status_interval_ms = 1000;  // how often changed delivery states are collected and written
+  // Messages still accepted/sent this long after the send (no final status callback) are fetched
+  // by SID until final or 72 h old.
+  double status_poll_after_minutes = 15;
 };
 
 // Inbound keywords and opt-out confirmations (docs/configuration.md, "compliance"). Matching

@@ -17,6 +17,7 @@ Engine::Engine(EngineOptions options, Store& store, Transport& transport, Resolv
       transport_(transport),
       resolver_(resolver),
       task_writer_(task_writer),
+      clock_(options_.sender.clock ? options_.sender.clock : std::make_shared<SystemClock>()),
       sender_(options_.sender, store, transport) {}
 
 Engine::~Engine() { Stop(); }
@@ -90,7 +91,7 @@ Result<SubmitOutcome> Engine::ResolveClaimed(const std::string& notification_id,
     if (price != options_.price_per_segment.end()) out.preflight.estimated_cost = out.preflight.segments * price->second;
     return out;
   }
-  auto resolution = resolver_.Resolve(request, timeutil::NowMillis());
+  auto resolution = resolver_.Resolve(request, clock_->NowMillis());
   if (!resolution.ok()) return resolution.status();
   if (!resolution->requester_name.empty()) {
     Status named = store_.SetRequesterName(notification_id, resolution->requester_name);
@@ -114,7 +115,7 @@ Result<SubmitOutcome> Engine::ResolveClaimed(const std::string& notification_id,
 
 Result<SubmitOutcome> Engine::Submit(const NotificationRequest& request, bool dry_run) {
   if (dry_run) {
-    auto resolution = resolver_.Resolve(request, timeutil::NowMillis());
+    auto resolution = resolver_.Resolve(request, clock_->NowMillis());
     if (!resolution.ok()) return resolution.status();
     SubmitOutcome out;
     if (resolution->refused) {

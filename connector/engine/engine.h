@@ -43,7 +43,7 @@ struct SubmitOutcome {
 };
 
 struct EngineOptions {
-  SenderOptions sender;
+  SenderOptions sender;  // sender.clock is the engine's clock too (planning-time quiet hours)
   std::map<std::string, double> price_per_segment;  // by contact point
   int recovery_interval_ms = 2000;  // how often unresolved notifications are looked for
   int resolve_workers = 4;          // threads resolving received notifications
@@ -91,6 +91,7 @@ class Engine {
   Transport& transport_;
   Resolver& resolver_;
   TaskWriter* task_writer_;
+  std::shared_ptr<const Clock> clock_;
   Sender sender_;
   // Notifications being resolved now, and the backoff of those that failed.
   struct Retry {

@@ -152,6 +152,21 @@ std::vector<RecipientRow> SqliteStore::InFlight(size_t limit) {
                           [&](SQLite::Statement& q) { q.bind(1, static_cast<int64_t>(limit)); });
 }
 
+std::vector<RecipientRow> SqliteStore::AwaitingFinalStatus(int64_t sent_after_ms,
+                                                           int64_t sent_before_ms, int64_t after_id,
+                                                           size_t limit) {
+  return SelectRecipients(
+      "WHERE state IN ('accepted','sent') AND gateway_sid != '' AND last_attempt_ms BETWEEN ? AND "
+      "? "
+      "AND id > ? ORDER BY id LIMIT ?",
+      [&](SQLite::Statement& q) {
+        q.bind(1, sent_after_ms);
+        q.bind(2, sent_before_ms);
+        q.bind(3, after_id);
+        q.bind(4, static_cast<int64_t>(limit));
+      });
+}
+
 Status SqliteStore::SuppressPending(int64_t recipient_id, const std::string& reason) {
   return WriteStatus([&]() {
     int64_t now = timeutil::NowMillis();
@@ -267,6 +282,37 @@ std::string SqliteStore::RecordAttemptLocked(int64_t recipient_id, const Attempt
       if (u.exec() == 1) {
         InsertHistory({0, nid, recipient_id, now_ms, "state", "suppressed",
                        "reason=" + result.error_message});
+      }
+      break;
+    }
+    case AttemptResult::Kind::kDeferred: {
+      SQLite::Statement u(db_,
+                          "UPDATE recipients SET state='deferred', state_rank=?, "
+                          "reason='quiet_hours', next_attempt_ms=?, "
+                          "deferred_until_ms=?, updated_ms=? WHERE id=? AND state='sending'");
+      u.bind(1, StateRank(RecipientState::kDeferred));
+      u.bind(2, static_cast<int64_t>(result.retry_at_ms));
+      u.bind(3, static_cast<int64_t>(result.retry_at_ms));
+      u.bind(4, now_ms);
+      u.bind(5, recipient_id);
+      if (u.exec() == 1) {
+        InsertHistory({0, nid, recipient_id, now_ms, "state", "deferred",
+                       "reason=quiet_hours at send time: " + result.error_message});
+      }
+      break;
+    }
+    case AttemptResult::Kind::kExpired: {
+      SQLite::Statement u(
+          db_,
+          "UPDATE recipients SET state='failed', state_rank=?, error_code=?, reason='expired', "
+          "updated_ms=? WHERE id=? AND state='sending'");
+      u.bind(1, StateRank(RecipientState::kFailed));
+      u.bind(2, result.error_code);
+      u.bind(3, now_ms);
+      u.bind(4, recipient_id);
+      if (u.exec() == 1) {
+        InsertHistory({0, nid, recipient_id, now_ms, "state", "failed",
+                       "reason=expired " + result.error_message});
       }
       break;
     }

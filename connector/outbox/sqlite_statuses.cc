@@ -24,22 +24,23 @@ CREATE INDEX IF NOT EXISTS early_statuses_sid ON early_statuses(sid);
 Result<bool> SqliteStore::ApplyGatewayStatus(const std::string& sid, RecipientState state,
                                              int error_code, const std::string& raw_status) {
   return Write<bool>([&]() -> Result<bool> {
-    return ApplyGatewayStatusLocked(sid, state, error_code, raw_status);
+    return ApplyGatewayStatusLocked(sid, state, error_code, raw_status, timeutil::NowMillis());
   });
 }
 
 Status SqliteStore::ApplyGatewayStatuses(const std::vector<GatewayStatus>& statuses) {
   return WriteStatus([&]() {
+    int64_t now = timeutil::NowMillis();
     for (const auto& s : statuses)
-      ApplyGatewayStatusLocked(s.sid, s.state, s.error_code, s.raw_status);
+      ApplyGatewayStatusLocked(s.sid, s.state, s.error_code, s.raw_status, now);
     return Status::Ok();
   });
 }
 
 bool SqliteStore::ApplyGatewayStatusLocked(const std::string& sid, RecipientState state,
-                                           int error_code, const std::string& raw_status) {
+                                           int error_code, const std::string& raw_status,
+                                           int64_t now) {
   {
-    int64_t now = timeutil::NowMillis();
     SQLite::Statement find(
         db_, "SELECT id, notification_id, state_rank FROM recipients WHERE gateway_sid=?");
     find.bind(1, sid);

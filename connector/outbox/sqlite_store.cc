@@ -70,6 +70,7 @@ RecipientRow ReadRecipient(SQLite::Statement& q) {
   r.updated_ms = q.getColumn(24).getInt64();
   r.plan.merge_json = q.getColumn(25).getString();
   r.plan.record_name = q.getColumn(26).getString();
+  r.created_ms = q.getColumn(27).getInt64();
   return r;
 }
 

@@ -35,7 +35,7 @@ inline constexpr const char* kRecipientColumns =
     "time_zone, body, "
     "encoding, units, segments, state, reason, deferred_until_ms, attempts, last_attempt_ms, "
     "next_attempt_ms, "
-    "gateway_sid, error_code, task_id, task_state, responded, updated_ms, merge_json, record_name";
+    "gateway_sid, error_code, task_id, task_state, responded, updated_ms, merge_json, record_name, created_ms";
 RecipientRow ReadRecipient(SQLite::Statement& q);
 
 class SqliteStore final : public Store {
@@ -72,6 +72,8 @@ class SqliteStore final : public Store {
                         int64_t now_ms) override;
   Status RecordAttempt(int64_t recipient_id, const AttemptResult& result, int64_t now_ms) override;
   std::vector<RecipientRow> InFlight(size_t limit) override;
+  std::vector<RecipientRow> AwaitingFinalStatus(int64_t sent_after_ms, int64_t sent_before_ms,
+                                                int64_t after_id, size_t limit) override;
   Status SuppressPending(int64_t recipient_id, const std::string& reason) override;
   Result<bool> ApplyGatewayStatus(const std::string& sid, RecipientState state, int error_code,
                                   const std::string& raw_status) override;
@@ -79,11 +81,11 @@ class SqliteStore final : public Store {
   void ApplyEarlyStatusesLocked(const std::string& sid, int64_t id, const std::string& nid,
                                 int rank, int64_t now);
   // Records one gateway status event for a known recipient; forward-only.
+  bool ApplyGatewayStatusLocked(const std::string& sid, RecipientState state, int error_code,
+                                const std::string& raw_status, int64_t now);
   bool ApplyStatusLocked(int64_t id, const std::string& nid, int rank, RecipientState state,
                          int error_code, const std::string& raw_status, int64_t now);
   Status ApplyGatewayStatuses(const std::vector<GatewayStatus>& statuses) override;
-  bool ApplyGatewayStatusLocked(const std::string& sid, RecipientState state, int error_code,
-                                const std::string& raw_status);
   Result<RecipientRow> RecipientBySid(const std::string& sid) override;
   std::optional<RecipientRow> LatestSentTo(const std::string& phone,
                                            const std::string& contact_point) override;

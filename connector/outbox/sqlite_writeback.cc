@@ -110,14 +110,14 @@ std::vector<TaskStatusUpdate> SqliteStore::TaskStatusUpdates(size_t limit) {
   std::vector<TaskStatusUpdate> out;
   SQLite::Statement q(
       db_,
-      "SELECT id, task_id, state, error_code FROM recipients WHERE task_status_dirty=1 "
+      "SELECT id, task_id, state, error_code, updated_ms FROM recipients WHERE task_status_dirty=1 "
       "AND task_id!='' ORDER BY id LIMIT ?");
   q.bind(1, static_cast<int64_t>(limit));
   while (q.executeStep()) {
     out.push_back(
         {q.getColumn(0).getInt64(), q.getColumn(1).getString(),
          ParseRecipientState(q.getColumn(2).getString()).value_or(RecipientState::kAccepted),
-         q.getColumn(3).getInt()});
+         q.getColumn(3).getInt(), q.getColumn(4).getInt64()});
   }
   return out;
 }

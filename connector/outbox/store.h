@@ -109,6 +109,7 @@ struct RecipientRow {
   std::string task_state;        // none | pending | in_flight | written | failed
   bool responded = false;
   int64_t updated_ms = 0;
+  int64_t created_ms = 0;  // when the recipient was planned (its send window starts here)
 };
 
 struct HistoryEntry {
@@ -123,8 +124,19 @@ struct HistoryEntry {
 
 // What happened when the sender called the gateway.
 struct AttemptResult {
-  // kSuppressed: not sent after all (opted out after it was claimed); `error_message` holds the reason.
-  enum class Kind { kAccepted, kRejected, kRetry, kUnknown, kSuppressed } kind = Kind::kUnknown;
+  // kSuppressed: not sent after all (opted out after it was claimed); `error_message` holds the
+  // reason. kDeferred: not sent, inside its quiet window at send time: deferred until
+  // `retry_at_ms`. kExpired: not sent, its send window ended during transient trouble:
+  // failed(expired).
+  enum class Kind {
+    kAccepted,
+    kRejected,
+    kRetry,
+    kUnknown,
+    kSuppressed,
+    kDeferred,
+    kExpired
+  } kind = Kind::kUnknown;
   std::string sid;
   std::string gateway_status;
   int segments = 0;
@@ -182,6 +194,7 @@ struct TaskStatusUpdate {
   std::string task_id;
   RecipientState state = RecipientState::kAccepted;
   int error_code = 0;
+  int64_t changed_ms = 0;  // when the state changed (batches wait to fill up, not forever)
 };
 
 // A verified gateway webhook kept in the durable inbox until it has been processed: the webhook
@@ -274,6 +287,11 @@ class Store {
   virtual Status RecordAttempts(const std::vector<std::pair<int64_t, AttemptResult>>& results, int64_t now_ms) = 0;
   // Recipients left in `sending` (a crash or an unknown outcome): reconcile before any retry.
   virtual std::vector<RecipientRow> InFlight(size_t limit) = 0;
+  // Recipients still `accepted`/`sent` (no final status) whose last attempt lies in
+  // [sent_after_ms, sent_before_ms], id > after_id, by id: the status poller's pages.
+  virtual std::vector<RecipientRow> AwaitingFinalStatus(int64_t sent_after_ms,
+                                                        int64_t sent_before_ms, int64_t after_id,
+                                                        size_t limit) = 0;
   // pending → suppressed right before sending (consent re-check, STOP that arrived meanwhile).
   virtual Status SuppressPending(int64_t recipient_id, const std::string& reason) = 0;
 

@@ -235,8 +235,9 @@ std::vector<SendOutcome> OutcomesFromBulkResponse(int http_status, const std::st
   std::string status_text = "Quiq answered HTTP " + std::to_string(http_status);
   if (http_status == 429 || http_status == 503) {
     int seconds = retry_after.empty() ? 1 : std::max(1, std::atoi(retry_after.c_str()));
-    return std::vector<SendOutcome>(
-        n, ForAll(SendOutcome::Kind::kRetryLater, status_text, seconds * 1000));
+    SendOutcome busy = ForAll(SendOutcome::Kind::kRetryLater, status_text, seconds * 1000);
+    busy.throttled = http_status == 429;  // slows the whole gateway, like Twilio's 20429
+    return std::vector<SendOutcome>(n, busy);
   }
   if (http_status == 401 || http_status == 403) {
     return std::vector<SendOutcome>(

@@ -22,6 +22,17 @@ bool TokenBucket::TryAcquire(double tokens) {
   return true;
 }
 
+double TokenBucket::TakeOrWait(double tokens) {
+  tokens = std::min(tokens, burst_);
+  std::lock_guard<std::mutex> lock(mu_);
+  Refill(std::chrono::steady_clock::now());
+  if (available_ + 1e-9 >= tokens) {
+    available_ -= tokens;
+    return 0;
+  }
+  return (tokens - available_) / rate_;
+}
+
 void TokenBucket::Acquire(double tokens) {
   tokens = std::min(tokens, burst_);  // a message larger than the burst still goes, after a full bucket
   while (true) {

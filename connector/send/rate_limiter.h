@@ -15,6 +15,9 @@ class TokenBucket {
   void Acquire(double tokens = 1.0);
   // Takes tokens only if available now.
   bool TryAcquire(double tokens = 1.0);
+  // Takes `tokens` if available now and returns 0; else takes nothing and returns the seconds
+  // until they will be (for a dispatcher that waits without blocking in here).
+  double TakeOrWait(double tokens);
 
  private:
   void Refill(std::chrono::steady_clock::time_point now);

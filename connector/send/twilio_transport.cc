@@ -62,6 +62,7 @@ SendOutcome FromResponse(const http::Response& response) {
   if (out.error_message.empty()) out.error_message = "HTTP " + std::to_string(response.status);
   if (response.status == 429 || out.error_code == 20429) {
     out.kind = SendOutcome::Kind::kRetryLater;  // "never processed and always safe to retry"
+    out.throttled = true;
     std::string retry_after = response.headers.Get("Retry-After");
     out.retry_after_ms = retry_after.empty() ? 1000 : std::atoi(retry_after.c_str()) * 1000;
     return out;
@@ -79,6 +80,14 @@ SendOutcome FromResponse(const http::Response& response) {
     out.retry_after_ms = 30000;
     return out;
   }
+  if (response.status == 503) {
+    // Service unavailable: refused before the message was taken (Twilio, like any front end
+    // shedding load, answers 503 without creating anything); retry, honouring Retry-After.
+    out.kind = SendOutcome::Kind::kRetryLater;
+    std::string retry_after = response.headers.Get("Retry-After");
+    out.retry_after_ms = retry_after.empty() ? 1000 : std::atoi(retry_after.c_str()) * 1000;
+    return out;
+  }
   if (response.status >= 500) {
     out.kind = SendOutcome::Kind::kUnknown;  // the gateway may have accepted before failing
     return out;
@@ -89,7 +98,7 @@ SendOutcome FromResponse(const http::Response& response) {
 
 }  // namespace
 
-SendOutcome TwilioTransport::Send(const OutboundMessage& message) {
+http::Request TwilioTransport::CreateRequest(const OutboundMessage& message) const {
   http::Request request = BaseRequest("POST", "/Messages.json");
   form::Params params = {{"To", message.to}, {"Body", message.body}};
   if (message.from.rfind("MG", 0) == 0) {
@@ -100,9 +109,14 @@ SendOutcome TwilioTransport::Send(const OutboundMessage& message) {
   if (!message.status_callback.empty()) params.emplace_back("StatusCallback", message.status_callback);
   request.body = form::Serialize(params);
   request.headers.Set("Content-Type", "application/x-www-form-urlencoded");
-  auto response = client_->Send(request);
+  return request;
+}
+
+namespace {
+SendOutcome FromResult(const Result<http::Response>& response) {
   if (!response.ok()) {
     SendOutcome out;
+    // Refused before anything was written: surely not sent. Anything later: reconcile.
     out.kind = response.status().code() == StatusCode::kUnavailable ? SendOutcome::Kind::kRetryLater
                                                                       : SendOutcome::Kind::kUnknown;
     out.retry_after_ms = 1000;
@@ -111,8 +125,49 @@ SendOutcome TwilioTransport::Send(const OutboundMessage& message) {
   }
   return FromResponse(response.value());
 }
+}  // namespace
+
+SendOutcome TwilioTransport::Send(const OutboundMessage& message) {
+  return FromResult(client_->Send(CreateRequest(message)));
+}
+
+void TwilioTransport::SendAsync(const OutboundMessage& message,
+                                std::function<void(SendOutcome)> done) {
+  client_->SendAsync(CreateRequest(message),
+                     [done = std::move(done)](Result<http::Response> r) { done(FromResult(r)); });
+}
+
+std::vector<MessageStatus> TwilioTransport::Lookup(const std::vector<std::string>& sids) {
+  std::vector<std::future<Result<http::Response>>> answers;
+  for (const auto& sid : sids)
+    answers.push_back(client_->SendAsync(BaseRequest("GET", "/Messages/" + sid + ".json")));
+  std::vector<MessageStatus> out(sids.size());
+  for (size_t i = 0; i < sids.size(); ++i) {
+    auto r = answers[i].get();
+    if (!r.ok() || r->status != 200) continue;
+    auto doc = json::Parse(r->body);
+    if (!doc.ok() || !doc->IsObject()) continue;
+    out[i].found = true;
+    out[i].status = json::GetString(doc.value(), "status").value_or("");
+    out[i].error_code = static_cast<int>(json::GetInt(doc.value(), "error_code").value_or(0));
+    out[i].error_message = json::GetString(doc.value(), "error_message").value_or("");
+  }
+  return out;
+}
 
 SendOutcome TwilioTransport::Reconcile(const OutboundMessage& message, int64_t since_epoch_ms) {
+  auto found = FindSent(message, since_epoch_ms);
+  if (found.empty()) {
+    SendOutcome not_sent;
+    not_sent.kind = SendOutcome::Kind::kRetryLater;
+    not_sent.error_message = "not found at the gateway";
+    return not_sent;
+  }
+  return found.front();
+}
+
+std::vector<SendOutcome> TwilioTransport::FindSent(const OutboundMessage& message,
+                                                   int64_t since_epoch_ms) {
   http::Request request = BaseRequest("GET", "/Messages.json");
   form::Params query = {{"To", message.to}, {"PageSize", "1000"}};
   if (message.from.rfind("MG", 0) != 0) query.emplace_back("From", message.from);
@@ -122,28 +177,26 @@ SendOutcome TwilioTransport::Reconcile(const OutboundMessage& message, int64_t s
   unknown.kind = SendOutcome::Kind::kUnknown;
   if (!response.ok()) {
     unknown.error_message = "reconcile failed: " + response.status().message();
-    return unknown;
+    return {unknown};
   }
   if (response->status != 200) {
     unknown.error_message = "reconcile failed: HTTP " + std::to_string(response->status);
-    return unknown;
+    return {unknown};
   }
   auto doc = json::Parse(response->body);
   if (!doc.ok() || !doc->IsObject() || !doc->HasMember("messages") || !(*doc)["messages"].IsArray()) {
     unknown.error_message = "reconcile failed: unexpected list response";
-    return unknown;
+    return {unknown};
   }
   int64_t since_s = since_epoch_ms / 1000 - 1;  // RFC 2822 has second precision
+  std::vector<SendOutcome> out;
   for (const auto& m : (*doc)["messages"].GetArray()) {
     if (json::GetString(m, "body").value_or("") != message.body) continue;
     auto created = timeutil::ParseRfc2822(json::GetString(m, "date_created").value_or(""));
     if (!created.ok() || created.value() < since_s) continue;
-    return AcceptedFrom(m);
+    out.push_back(AcceptedFrom(m));
   }
-  SendOutcome not_sent;
-  not_sent.kind = SendOutcome::Kind::kRetryLater;
-  not_sent.error_message = "not found at the gateway";
-  return not_sent;
+  return out;
 }
 
 }  // namespace sfn::connector

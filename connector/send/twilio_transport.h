@@ -29,11 +29,20 @@ class TwilioTransport final : public Transport {
  public:
   explicit TwilioTransport(TwilioOptions options);
   SendOutcome Send(const OutboundMessage& message) override;
+  bool async() const override { return true; }
+  void SendAsync(const OutboundMessage& message, std::function<void(SendOutcome)> done) override;
+  // GET /Messages/{Sid}.json for each sid, all at once (each its own request on the shared pool).
+  std::vector<MessageStatus> Lookup(const std::vector<std::string>& sids) override;
   SendOutcome Reconcile(const OutboundMessage& message, int64_t since_epoch_ms) override;
+  // Lists To+From (one page of up to 1000, newest first) and keeps those with the same body
+  // created at or after the claim (second precision, so one second earlier).
+  std::vector<SendOutcome> FindSent(const OutboundMessage& message,
+                                    int64_t since_epoch_ms) override;
   const char* name() const override { return "twilio"; }
 
  private:
   http::Request BaseRequest(const std::string& method, const std::string& path) const;
+  http::Request CreateRequest(const OutboundMessage& message) const;
 
   TwilioOptions options_;
   std::unique_ptr<http::Client> client_;

@@ -1,9 +1,11 @@
 #include "connector/writeback/task_status_writer.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/json.h"
 #include "common/log.h"
+#include "common/time_util.h"
 #include "salesforce/collections.h"
 
 namespace sfn::connector {
@@ -20,7 +22,7 @@ void TaskStatusWriter::Start() {
   stopping_ = false;
   thread_ = std::thread([this] {
     while (!stopping_) {
-      int r = FlushOnce();
+      int r = FlushOnce(false);
       int wait = r < 0 ? options_.interval_ms * 5 : options_.interval_ms;
       for (int waited = 0; waited < wait && !stopping_; waited += 50) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -34,11 +36,16 @@ void TaskStatusWriter::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-int TaskStatusWriter::FlushOnce() {
+int TaskStatusWriter::FlushOnce(bool force) {
   int written = 0;
   while (!stopping_) {
     auto updates = store_.TaskStatusUpdates(200);
     if (updates.empty()) break;
+    if (!force && updates.size() < 200) {
+      int64_t oldest = updates.front().changed_ms;
+      for (const auto& u : updates) oldest = std::min(oldest, u.changed_ms);
+      if (timeutil::NowMillis() - oldest < options_.max_wait_ms) break;
+    }
     std::vector<rapidjson::Document> records;
     for (const auto& u : updates) {
       rapidjson::Document doc(rapidjson::kObjectType);

@@ -16,6 +16,9 @@ namespace sfn::connector {
 struct TaskStatusWriterOptions {
   std::string field = "SMS_Delivery_Status__c";  // Task text field holding the delivery state
   int interval_ms = 1000;                        // how often changes are collected
+  // A partial Collections call (< 200 changes) waits up to this long for more, so a burst of status
+  // callbacks costs about one call per 200 Tasks instead of one per interval.
+  int max_wait_ms = 5000;
 };
 
 class TaskStatusWriter {
@@ -24,7 +27,9 @@ class TaskStatusWriter {
   ~TaskStatusWriter();
   void Start();
   void Stop();
-  int FlushOnce();  // Tasks updated, -1 on an error (retried)
+  // Tasks updated, -1 on an error (retried). Without `force` a partial batch younger than
+  // max_wait_ms is left to fill up.
+  int FlushOnce(bool force = true);
 
  private:
   TaskStatusWriterOptions options_;

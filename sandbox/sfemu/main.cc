@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/delayed_handler.h"
 #include "common/http_server.h"
 #include "common/signals.h"
 #include "salesforce/record_id.h"
@@ -50,6 +51,7 @@ struct Flags {
   std::string tls_ca = SFEMU_CERT_DIR "/sfemu-demo.crt";
   long long bulk_page_records = 50000;
   std::vector<std::pair<std::string, std::string>> sharing;  // object, model
+  long long latency_ms = 0;  // added to every API response (not /__emulator/)
 };
 
 const char* kUsage =
@@ -57,7 +59,7 @@ const char* kUsage =
     "             [--client-id ID] [--client-secret S] [--jwt-cert PEM] [--token-ttl SECONDS]\n"
     "             [--api-version 62.0] [--refresh-token-rotation] [--tls [--tls-cert PEM\n"
     "             --tls-key PEM --tls-ca PEM]] [--bulk-page-records N]\n"
-    "             [--sharing OBJECT=private|read|readwrite]...\n";
+    "             [--sharing OBJECT=private|read|readwrite]... [--latency-ms N]\n";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "sfemu: %s\n%s", message.c_str(), kUsage);
@@ -133,6 +135,9 @@ int main(int argc, char** argv) {
                     value + "'");
       }
       flags.sharing.emplace_back(value.substr(0, eq), model);
+    } else if (arg == "--latency-ms") {
+      if (!ParseInt(value, 0, 60000, &flags.latency_ms))
+        return Fail("--latency-ms must be 0..60000 milliseconds, got '" + value + "'");
     } else if (arg == "--api-version") {
       long long major = 0;
       if (value.size() < 4 || value.substr(value.size() - 2) != ".0" ||
@@ -219,10 +224,15 @@ int main(int argc, char** argv) {
   server_options.limits.max_header_bytes = 4 * sfemu::Router::kMaxUriAndHeaderBytes;
   sfemu::Router router(
       sfemu::RouterTargets{oauth, rest, cometd, hooks, faults, log, usage, org_id, &store});
-  sfn::http::Server server(server_options,
-                           [&router](sfn::http::Request&& request, sfn::http::Responder responder) {
-                             router.Handle(std::move(request), std::move(responder));
-                           });
+  sfn::http::DelayOptions delay;
+  delay.latency_ms = static_cast<int>(flags.latency_ms);
+  delay.applies = sfn::http::IsApiPath;
+  sfn::http::Server server(
+      server_options, sfn::http::WithLatency(
+                          [&router](sfn::http::Request&& request, sfn::http::Responder responder) {
+                            router.Handle(std::move(request), std::move(responder));
+                          },
+                          delay));
   if (auto s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "sfemu: %s\n", s.message().c_str());
     return 1;

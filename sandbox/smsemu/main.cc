@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "common/delayed_handler.h"
 #include "common/http_server.h"
 #include "common/signals.h"
 #include "sandbox/smsemu/emulator.h"
@@ -16,12 +17,13 @@ constexpr const char* kUsage =
     "T]\n"
     "              [--mps N] [--queue-limit-seconds N] [--max-concurrent N]\n"
     "              [--delivery-delay-ms N] [--callback-retry-delay-ms N] [--seed FILE]\n"
-    "              [--inbound-url URL]\n";
+    "              [--inbound-url URL] [--latency-ms N]\n";
 
 struct CommandLine {
   sfn::http::ServerOptions server;
   sfn::smsemu::EmulatorOptions emulator;
   std::string seed_path;
+  int latency_ms = 0;  // added to every API response (not /__emulator/)
 };
 
 bool ParseInt(const std::string& text, int min, int max, int* out) {
@@ -73,6 +75,10 @@ std::string Parse(int argc, char** argv, CommandLine* cl) {
       if (!ParseInt(value, 0, 15000, &cl->emulator.callback_retry_delay_ms)) {
         return "--callback-retry-delay-ms: expected 0-15000 milliseconds, got '" + value + "'";
       }
+    } else if (flag == "--latency-ms") {
+      if (!ParseInt(value, 0, 60000, &cl->latency_ms)) {
+        return "--latency-ms: expected milliseconds 0-60000, got '" + value + "'";
+      }
     } else if (flag == "--seed") {
       cl->seed_path = value;
     } else if (flag == "--inbound-url") {
@@ -112,10 +118,15 @@ int main(int argc, char** argv) {
   }
 
   sfn::smsemu::Emulator emulator(cl.emulator, std::move(seed));
+  sfn::http::DelayOptions delay;
+  delay.latency_ms = cl.latency_ms;
+  delay.applies = sfn::http::IsApiPath;
   sfn::http::Server server(
-      cl.server, [&emulator](sfn::http::Request&& request, sfn::http::Responder responder) {
-        emulator.Handle(std::move(request), std::move(responder));
-      });
+      cl.server, sfn::http::WithLatency(
+                     [&emulator](sfn::http::Request&& request, sfn::http::Responder responder) {
+                       emulator.Handle(std::move(request), std::move(responder));
+                     },
+                     delay));
   auto status = server.Start();
   if (!status.ok()) {
     std::fprintf(stderr, "smsemu: %s\n", status.message().c_str());

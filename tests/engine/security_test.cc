@@ -481,7 +481,7 @@ TEST_CASE("security: outbound HTTPS verifies certificates", "[e2e][security]") {
                     sfn::test::SourceDir() +
                     R"(/sandbox/certs/sfemu-demo.key"},
     "gateway": {"type": "sandbox"},
-    "contact_points": [{"name": "Main", "sender": "+15005550006"}],
+    "contact_points": [{"name": "Main", "sender": "+15005550006", "default_time_zone": "America/New_York"}],
     "store": {"path": ")" +
                     dir.File("s.sqlite") + R"("},
     "mapping_file": ")" +

@@ -84,7 +84,7 @@ std::string SeedNotification(Store& store, int recipients) {
 
 SenderOptions FastOptions() {
   SenderOptions o;
-  o.threads = 4;
+  o.max_in_flight = 4;
   o.reconcile_after_ms = 0;
   o.poll_interval_ms = 10;
   o.rate_per_contact_point["Main"] = 100000;
@@ -159,4 +159,65 @@ TEST_CASE("a number suppressed after planning is not sent", "[sender]") {
   CHECK(gateway.calls == 0);
   CHECK(store->Recipients(nid).at(0).state == RecipientState::kSuppressed);
   CHECK(store->Recipients(nid).at(0).reason == "opted_out");
+}
+
+TEST_CASE(
+    "gateway health: 429 pauses everyone, the breaker opens on failures and probes one at a time",
+    "[sender][breaker]") {
+  GatewayHealthOptions o;
+  o.breaker_failures = 3;
+  o.probe_ms = 100;
+  o.max_probe_ms = 400;
+  GatewayHealth health(o);
+  CHECK(health.TryStart(1000) == 0);
+  health.Done(GatewayHealth::Answer::kThrottled, 1000, 500);  // Retry-After: 0.5 s
+  CHECK(health.TryStart(1100) == 400);
+  CHECK(health.ResumeAt(1100) == 1500);
+  CHECK(health.TryStart(1500) == 0);
+  CHECK_FALSE(health.breaker_open());
+  for (int i = 0; i < 3; ++i) health.Done(GatewayHealth::Answer::kFailure, 2000);
+  CHECK(health.breaker_open());
+  CHECK(health.TryStart(2050) == 50);
+  CHECK(health.TryStart(2100) == 0);                   // the probe
+  CHECK(health.TryStart(2100) > 0);                    // only one at a time
+  health.Done(GatewayHealth::Answer::kFailure, 2200);  // probe failed: pause doubles
+  CHECK(health.TryStart(2300) == 100);
+  CHECK(health.TryStart(2400) == 0);
+  health.Done(GatewayHealth::Answer::kSuccess, 2450);
+  CHECK_FALSE(health.breaker_open());
+  CHECK(health.TryStart(2450) == 0);
+  CHECK(health.TryStart(2450) == 0);
+}
+
+TEST_CASE("a second send to the same number waits until the first is settled",
+          "[sender][reconcile]") {
+  sfn::test::TempDir dir;
+  auto store = OpenSqliteStore({dir.File("s.sqlite")}).value();
+  // Two notifications, the same number and body.
+  NotificationRequest r;
+  r.contact_point = "Main";
+  r.requested_by = "0055g00000000001AAA";
+  r.source = "api";
+  r.message = "Hi";
+  r.record_ids = {"rec0"};
+  RecipientPlan p;
+  p.record_id = "rec0";
+  p.object_type = "Lead";
+  p.phone_e164 = "+14155551000";
+  p.body = "Hi";
+  p.segments = 1;
+  for (const char* id : {"twin-a", "twin-b"}) {
+    r.request_id = id;
+    auto nid = store->Intake(r).value().notification_id;
+    REQUIRE(store->SaveRecipients(nid, {p}).ok());
+  }
+  ScriptedTransport gateway;
+  gateway.script = {SendOutcome::Kind::kUnknown};
+  auto options = FastOptions();
+  options.reconcile_after_ms = 3600000;  // not yet
+  Sender sender(options, *store, gateway);
+  CHECK(sender.RunOnce() == 1);  // only the first: the second waits for its outcome
+  CHECK(gateway.calls == 1);
+  CHECK(sender.RunOnce() == 0);  // still unsettled
+  CHECK(gateway.calls == 1);
 }

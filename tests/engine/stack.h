@@ -61,6 +61,12 @@ struct Http {
 
 struct StackOptions {
   std::string main_quiet_hours = "none";
+  std::string alerts_quiet_hours = "none";
+  std::string default_time_zone = "America/New_York";  // both contact points
+  // Members added to both contact points verbatim, e.g. R"("send_window_minutes": 1,)".
+  std::string contact_point_extra_json;
+  // Environment for the connector process, e.g. "SFNOTIFY_CLOCK_OFFSET_FILE=/tmp/x".
+  std::vector<std::string> connector_env;
   double mps = 500;
   std::vector<std::string> smsemu_args;
   std::vector<std::string> sfemu_args;
@@ -121,15 +127,14 @@ class Stack {
   "gateway": )" +
         GatewayJson() + R"(,
   "contact_points": [
-    {"name": "Main", "sender": ")" +
-        options_.main_sender + R"(", "roles": ["SMS_Notification_Sender"],
-     "max_messages_per_second": )" +
-        std::to_string(options_.mps) + R"(, "quiet_hours": ")" + options_.main_quiet_hours +
-        R"(", "price_per_segment": 0.0079, "quiq_contact_point": "main-cp"},
-    {"name": "Alerts", "sender": ")" +
-        options_.alerts_sender + R"(", "roles": ["Everyone"], "max_messages_per_second": )" +
-        std::to_string(options_.mps) +
-        R"(, "quiet_hours": "none", "quiq_contact_point": "alerts-cp"}
+    {"name": "Main", "sender": ")" + options_.main_sender + R"(", "roles": ["SMS_Notification_Sender"],
+     "max_messages_per_second": )" + std::to_string(options_.mps) + R"(, "quiet_hours": ")" + options_.main_quiet_hours +
+                      R"(", "default_time_zone": ")" + options_.default_time_zone + R"(", )" +
+                      options_.contact_point_extra_json + R"( "price_per_segment": 0.0079, "quiq_contact_point": "main-cp"},
+    {"name": "Alerts", "sender": ")" + options_.alerts_sender + R"(", "roles": ["Everyone"], "max_messages_per_second": )" +
+                      std::to_string(options_.mps) + R"(, "quiet_hours": ")" + options_.alerts_quiet_hours +
+                      R"(", "default_time_zone": ")" + options_.default_time_zone + R"(", )" +
+                      options_.contact_point_extra_json + R"( "quiq_contact_point": "alerts-cp"}
   ],
   "store": {"path": ")" +
         dir_.File("sfnotify.sqlite") + R"("},
@@ -163,12 +168,13 @@ class Stack {
   void StartConnector() {
     const std::string subscribed = "subscribed to /event/Outbound_Notification__e";
     size_t subscriptions_before = Count(ConnectorLog(), subscribed);
-    auto child = sfn::ChildProcess::Start(
-        {sfn::test::BinDir() + "/sfnotify", "run", "--config", config_path_},
-        dir_.File("sfnotify.log"),
-        {"E2E_SMS_TOKEN=smsemu-demo-token", std::string("E2E_API_KEY=") + kApiKey,
-         std::string("E2E_READ_KEY=") + kReadKey, std::string("E2E_SENDER_KEY=") + kSenderKey,
-         "E2E_QUIQ_SECRET=quiqemu-secret", "E2E_QUIQ_HOOK_SECRET=quiqemu-hook-secret"});
+    std::vector<std::string> env = {"E2E_SMS_TOKEN=smsemu-demo-token", std::string("E2E_API_KEY=") + kApiKey,
+                                    std::string("E2E_READ_KEY=") + kReadKey,
+                                    std::string("E2E_SENDER_KEY=") + kSenderKey, "E2E_QUIQ_SECRET=quiqemu-secret",
+                                    "E2E_QUIQ_HOOK_SECRET=quiqemu-hook-secret"};
+    env.insert(env.end(), options_.connector_env.begin(), options_.connector_env.end());
+    auto child = sfn::ChildProcess::Start({sfn::test::BinDir() + "/sfnotify", "run", "--config", config_path_},
+                                          dir_.File("sfnotify.log"), env);
     REQUIRE(child.ok());
     connector_ = std::move(child.value());
     auto line = connector_.WaitForLine("listening on", std::chrono::seconds(30));

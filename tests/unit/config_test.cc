@@ -349,3 +349,41 @@ TEST_CASE("http limits default safely and are validated", "[config]") {
   CHECK(with_http(R"({"header_timeout_ms": "10s"})").status().message() ==
         "cfg.json: http.header_timeout_ms: must be a number");
 }
+
+TEST_CASE("send pipeline options: in-flight limit, breaker, send window and status polling",
+          "[config]") {
+  auto defaults = ParseConfig(kMinimal, "cfg.json");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->gateway.max_in_flight == 64);
+  CHECK(defaults->gateway.breaker_failures == 10);
+  CHECK(defaults->gateway.breaker_probe_ms == 1000);
+  CHECK(defaults->gateway.retry_max_backoff_ms == 60000);
+  CHECK(defaults->contact_points[0].send_window_minutes == 240);
+  CHECK(defaults->contact_points[0]
+            .default_time_zone.empty());  // the daemon refuses it where quiet hours apply
+  CHECK(defaults->sync.status_poll_after_minutes == 15);
+  auto set = ParseConfig(R"({
+    "salesforce": {"login_url": "https://x", "client_id": "a", "username": "u", "private_key_file": "k"},
+    "gateway": {"type": "sandbox", "max_in_flight": 200, "breaker_failures": 3, "breaker_probe_ms": 50},
+    "contact_points": [{"name": "a", "sender": "+1", "send_window_minutes": 0.5, "default_time_zone": "Europe/Paris"}],
+    "sync": {"status_poll_after_minutes": 1},
+    "mapping_file": "m.json"})",
+                         "cfg.json");
+  REQUIRE(set.ok());
+  CHECK(set->gateway.max_in_flight == 200);
+  CHECK(set->gateway.breaker_failures == 3);
+  CHECK(set->contact_points[0].send_window_minutes == 0.5);
+  CHECK(set->sync.status_poll_after_minutes == 1);
+  auto bad = ParseConfig(R"({
+    "salesforce": {"login_url": "https://x", "client_id": "a", "username": "u", "private_key_file": "k"},
+    "gateway": {"max_in_flight": 0},
+    "contact_points": [{"name": "a", "sender": "+1"}], "mapping_file": "m.json"})",
+                         "cfg.json");
+  CHECK(bad.status().message() == "cfg.json: gateway.max_in_flight: must be between 1 and 10000");
+  auto window = ParseConfig(R"({
+    "salesforce": {"login_url": "https://x", "client_id": "a", "username": "u", "private_key_file": "k"},
+    "contact_points": [{"name": "a", "sender": "+1", "send_window_minutes": 0}], "mapping_file": "m.json"})",
+                            "cfg.json");
+  CHECK(window.status().message().find("contact_points[0].send_window_minutes") !=
+        std::string::npos);
+}
