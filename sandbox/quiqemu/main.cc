@@ -1,11 +1,9 @@
 // quiqemu: Quiq's notification API and conversation webhooks on loopback. See
 // docs/quiq.md for the options and the /__emulator/ hooks.
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "common/http_server.h"
-#include "common/signals.h"
+#include "sandbox/common/emulator_cli.h"
 #include "sandbox/quiqemu/emulator.h"
 
 namespace {
@@ -21,65 +19,42 @@ struct CommandLine {
 
 // Returns an error message, "help", or "" on success.
 std::string Parse(int argc, char** argv, CommandLine* cl) {
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") return "help";
-    if (i + 1 >= argc) return flag + " needs a value";
-    std::string value = argv[++i];
-    if (flag == "--host") {
-      cl->server.host = value;
-    } else if (flag == "--port") {
-      char* end = nullptr;
-      long port = std::strtol(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || port < 0 || port > 65535) {
-        return "--port: expected 0-65535, got '" + value + "'";
-      }
-      cl->server.port = static_cast<int>(port);
-    } else if (flag == "--identity" || flag == "--secret" || flag == "--hook-secret") {
-      if (value.empty()) return flag + ": must not be empty";
-      if (flag == "--identity") cl->emulator.identity = value;
-      if (flag == "--secret") cl->emulator.secret = value;
-      if (flag == "--hook-secret") cl->emulator.hook_secret = value;
-    } else if (flag == "--webhook-url") {
-      if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
-        return "--webhook-url: expected an absolute http(s) URL";
-      }
-      cl->emulator.webhook_url = value;
-    } else {
-      return "unknown option " + flag;
-    }
-  }
-  return "";
+  return sfn::sandbox::ParseFlags(
+      argc, argv, [cl](const std::string& flag, const std::string& value) -> std::string {
+        if (flag == "--host") {
+          cl->server.host = value;
+        } else if (flag == "--port") {
+          if (!sfn::sandbox::ParseWholeNumber(value, 0, 65535, &cl->server.port))
+            return "--port: expected 0-65535, got '" + value + "'";
+        } else if (flag == "--identity" || flag == "--secret" || flag == "--hook-secret") {
+          if (value.empty()) return flag + ": must not be empty";
+          if (flag == "--identity") cl->emulator.identity = value;
+          if (flag == "--secret") cl->emulator.secret = value;
+          if (flag == "--hook-secret") cl->emulator.hook_secret = value;
+        } else if (flag == "--webhook-url") {
+          if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+            return "--webhook-url: expected an absolute http(s) URL";
+          }
+          cl->emulator.webhook_url = value;
+        } else {
+          return "unknown option " + flag;
+        }
+        return "";
+      });
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  sfn::BlockTerminationSignals();
+  sfn::sandbox::PrepareSignals();
   CommandLine cl;
-  std::string problem = Parse(argc, argv, &cl);
-  if (problem == "help") {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  if (!problem.empty()) {
-    std::fprintf(stderr, "quiqemu: %s\n%s", problem.c_str(), kUsage);
-    return 2;
-  }
+  int exit_code = sfn::sandbox::ReportFlags("quiqemu", Parse(argc, argv, &cl), kUsage);
+  if (exit_code >= 0) return exit_code;
   sfn::quiqemu::Emulator emulator(cl.emulator);
   sfn::http::Server server(
       cl.server, [&emulator](sfn::http::Request&& request, sfn::http::Responder responder) {
         emulator.Handle(std::move(request), std::move(responder));
       });
-  auto status = server.Start();
-  if (!status.ok()) {
-    std::fprintf(stderr, "quiqemu: %s\n", status.message().c_str());
-    return 1;
-  }
-  std::printf("quiqemu listening on %s\n", server.base_url().c_str());
-  std::fflush(stdout);
-  sfn::WaitForTermination();
-  emulator.ReleaseHeldRequests();
-  server.Stop();
-  return 0;
+  return sfn::sandbox::ServeUntilTerminated("quiqemu", server, nullptr,
+                                            [&emulator] { emulator.ReleaseHeldRequests(); });
 }

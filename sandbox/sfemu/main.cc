@@ -11,8 +11,8 @@
 
 #include "common/delayed_handler.h"
 #include "common/http_server.h"
-#include "common/signals.h"
 #include "salesforce/record_id.h"
+#include "sandbox/common/emulator_cli.h"
 #include "sandbox/sfemu/api_usage.h"
 #include "sandbox/sfemu/cometd.h"
 #include "sandbox/sfemu/event_bus.h"
@@ -66,18 +66,10 @@ int Fail(const std::string& message) {
   return 2;
 }
 
-bool ParseInt(const std::string& s, long long min, long long max, long long* out) {
-  char* end = nullptr;
-  long long v = std::strtoll(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || v < min || v > max) return false;
-  *out = v;
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  sfn::BlockTerminationSignals();
+  sfn::sandbox::PrepareSignals();
   Flags flags;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -99,7 +91,7 @@ int main(int argc, char** argv) {
     if (arg == "--host")
       flags.host = value;
     else if (arg == "--port") {
-      if (!ParseInt(value, 0, 65535, &n))
+      if (!sfn::sandbox::ParseWholeNumber(value, 0, 65535, &n))
         return Fail("--port must be 0..65535, got '" + value + "'");
       flags.port = static_cast<int>(n);
     } else if (arg == "--seed")
@@ -113,7 +105,7 @@ int main(int argc, char** argv) {
     else if (arg == "--jwt-cert")
       flags.jwt_cert = value;
     else if (arg == "--token-ttl") {
-      if (!ParseInt(value, 1, 365LL * 86400, &n))
+      if (!sfn::sandbox::ParseWholeNumber(value, 1, 365LL * 86400, &n))
         return Fail("--token-ttl must be a positive number of seconds");
       flags.token_ttl = n;
     } else if (arg == "--tls-cert") {
@@ -123,7 +115,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--tls-ca") {
       flags.tls_ca = value;
     } else if (arg == "--bulk-page-records") {
-      if (!ParseInt(value, 1, 100000000, &n))
+      if (!sfn::sandbox::ParseWholeNumber(value, 1, 100000000, &n))
         return Fail("--bulk-page-records must be a positive number, got '" + value + "'");
       flags.bulk_page_records = n;
     } else if (arg == "--sharing") {
@@ -136,12 +128,12 @@ int main(int argc, char** argv) {
       }
       flags.sharing.emplace_back(value.substr(0, eq), model);
     } else if (arg == "--latency-ms") {
-      if (!ParseInt(value, 0, 60000, &flags.latency_ms))
+      if (!sfn::sandbox::ParseWholeNumber(value, 0, 60000, &flags.latency_ms))
         return Fail("--latency-ms must be 0..60000 milliseconds, got '" + value + "'");
     } else if (arg == "--api-version") {
       long long major = 0;
       if (value.size() < 4 || value.substr(value.size() - 2) != ".0" ||
-          !ParseInt(value.substr(0, value.size() - 2), 31, 99, &major)) {
+          !sfn::sandbox::ParseWholeNumber(value.substr(0, value.size() - 2), 31, 99, &major)) {
         return Fail("--api-version must look like 62.0 (31.0 or later), got '" + value + "'");
       }
       flags.api_version = value;
@@ -233,21 +225,14 @@ int main(int argc, char** argv) {
                             router.Handle(std::move(request), std::move(responder));
                           },
                           delay));
-  if (auto s = server.Start(); !s.ok()) {
-    std::fprintf(stderr, "sfemu: %s\n", s.message().c_str());
-    return 1;
-  }
-  router.set_base_url(server.base_url());
-  if (flags.tls) {
-    // The CA that signed the TLS certificate, for clients to trust (NODE_EXTRA_CA_CERTS,
-    // curl --cacert, ...).
-    std::printf("sfemu TLS CA certificate: %s\n", flags.tls_ca.c_str());
-  }
-  std::printf("sfemu listening on %s\n", server.base_url().c_str());
-  std::fflush(stdout);
-
-  sfn::WaitForTermination();
-  cometd.Shutdown();
-  server.Stop();
-  return 0;
+  auto ready = [&] {
+    router.set_base_url(server.base_url());
+    if (flags.tls) {
+      // The CA that signed the TLS certificate, for clients to trust (NODE_EXTRA_CA_CERTS,
+      // curl --cacert, ...).
+      std::printf("sfemu TLS CA certificate: %s\n", flags.tls_ca.c_str());
+    }
+  };
+  return sfn::sandbox::ServeUntilTerminated("sfemu", server, ready,
+                                            [&cometd] { cometd.Shutdown(); });
 }

@@ -6,7 +6,7 @@
 
 #include "common/delayed_handler.h"
 #include "common/http_server.h"
-#include "common/signals.h"
+#include "sandbox/common/emulator_cli.h"
 #include "sandbox/smsemu/emulator.h"
 #include "sandbox/smsemu/seed.h"
 
@@ -26,87 +26,71 @@ struct CommandLine {
   int latency_ms = 0;  // added to every API response (not /__emulator/)
 };
 
-bool ParseInt(const std::string& text, int min, int max, int* out) {
-  char* end = nullptr;
-  long value = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || value < min || value > max) return false;
-  *out = static_cast<int>(value);
-  return true;
-}
-
 // Returns an error message, or "" on success.
 std::string Parse(int argc, char** argv, CommandLine* cl) {
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") return "help";
-    if (i + 1 >= argc) return flag + " needs a value";
-    std::string value = argv[++i];
-    if (flag == "--host") {
-      cl->server.host = value;
-    } else if (flag == "--port") {
-      if (!ParseInt(value, 0, 65535, &cl->server.port))
-        return "--port: expected 0-65535, got '" + value + "'";
-    } else if (flag == "--account-sid") {
-      if (value.size() != 34 || value.compare(0, 2, "AC") != 0) {
-        return "--account-sid: expected AC followed by 32 hex digits";
-      }
-      cl->emulator.account_sid = value;
-    } else if (flag == "--auth-token") {
-      if (value.empty()) return "--auth-token: must not be empty";
-      cl->emulator.auth_token = value;
-    } else if (flag == "--mps") {
-      if (!ParseInt(value, 1, 1000000, &cl->emulator.segments_per_second)) {
-        return "--mps: expected a positive number of segments per second, got '" + value + "'";
-      }
-    } else if (flag == "--queue-limit-seconds") {
-      // Twilio's ValidityPeriod range: 1 s to 10 h (the default).
-      if (!ParseInt(value, 1, 36000, &cl->emulator.queue_limit_seconds)) {
-        return "--queue-limit-seconds: expected 1-36000 seconds, got '" + value + "'";
-      }
-    } else if (flag == "--max-concurrent") {
-      if (!ParseInt(value, 1, 100000, &cl->emulator.max_concurrent)) {
-        return "--max-concurrent: expected a positive number of requests, got '" + value + "'";
-      }
-    } else if (flag == "--delivery-delay-ms") {
-      if (!ParseInt(value, 0, 3600000, &cl->emulator.delivery_delay_ms)) {
-        return "--delivery-delay-ms: expected milliseconds >= 0, got '" + value + "'";
-      }
-    } else if (flag == "--callback-retry-delay-ms") {
-      if (!ParseInt(value, 0, 15000, &cl->emulator.callback_retry_delay_ms)) {
-        return "--callback-retry-delay-ms: expected 0-15000 milliseconds, got '" + value + "'";
-      }
-    } else if (flag == "--latency-ms") {
-      if (!ParseInt(value, 0, 60000, &cl->latency_ms)) {
-        return "--latency-ms: expected milliseconds 0-60000, got '" + value + "'";
-      }
-    } else if (flag == "--seed") {
-      cl->seed_path = value;
-    } else if (flag == "--inbound-url") {
-      if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
-        return "--inbound-url: expected an absolute http(s) URL";
-      }
-      cl->emulator.inbound_url = value;
-    } else {
-      return "unknown option " + flag;
-    }
-  }
-  return "";
+  return sfn::sandbox::ParseFlags(
+      argc, argv, [cl](const std::string& flag, const std::string& value) -> std::string {
+        if (flag == "--host") {
+          cl->server.host = value;
+        } else if (flag == "--port") {
+          if (!sfn::sandbox::ParseWholeNumber(value, 0, 65535, &cl->server.port))
+            return "--port: expected 0-65535, got '" + value + "'";
+        } else if (flag == "--account-sid") {
+          if (value.size() != 34 || value.compare(0, 2, "AC") != 0) {
+            return "--account-sid: expected AC followed by 32 hex digits";
+          }
+          cl->emulator.account_sid = value;
+        } else if (flag == "--auth-token") {
+          if (value.empty()) return "--auth-token: must not be empty";
+          cl->emulator.auth_token = value;
+        } else if (flag == "--mps") {
+          if (!sfn::sandbox::ParseWholeNumber(value, 1, 1000000,
+                                              &cl->emulator.segments_per_second)) {
+            return "--mps: expected a positive number of segments per second, got '" + value + "'";
+          }
+        } else if (flag == "--queue-limit-seconds") {
+          // Twilio's ValidityPeriod range: 1 s to 10 h (the default).
+          if (!sfn::sandbox::ParseWholeNumber(value, 1, 36000, &cl->emulator.queue_limit_seconds)) {
+            return "--queue-limit-seconds: expected 1-36000 seconds, got '" + value + "'";
+          }
+        } else if (flag == "--max-concurrent") {
+          if (!sfn::sandbox::ParseWholeNumber(value, 1, 100000, &cl->emulator.max_concurrent)) {
+            return "--max-concurrent: expected a positive number of requests, got '" + value + "'";
+          }
+        } else if (flag == "--delivery-delay-ms") {
+          if (!sfn::sandbox::ParseWholeNumber(value, 0, 3600000, &cl->emulator.delivery_delay_ms)) {
+            return "--delivery-delay-ms: expected milliseconds >= 0, got '" + value + "'";
+          }
+        } else if (flag == "--callback-retry-delay-ms") {
+          if (!sfn::sandbox::ParseWholeNumber(value, 0, 15000,
+                                              &cl->emulator.callback_retry_delay_ms)) {
+            return "--callback-retry-delay-ms: expected 0-15000 milliseconds, got '" + value + "'";
+          }
+        } else if (flag == "--latency-ms") {
+          if (!sfn::sandbox::ParseWholeNumber(value, 0, 60000, &cl->latency_ms)) {
+            return "--latency-ms: expected milliseconds 0-60000, got '" + value + "'";
+          }
+        } else if (flag == "--seed") {
+          cl->seed_path = value;
+        } else if (flag == "--inbound-url") {
+          if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+            return "--inbound-url: expected an absolute http(s) URL";
+          }
+          cl->emulator.inbound_url = value;
+        } else {
+          return "unknown option " + flag;
+        }
+        return "";
+      });
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  sfn::BlockTerminationSignals();
+  sfn::sandbox::PrepareSignals();
   CommandLine cl;
-  std::string problem = Parse(argc, argv, &cl);
-  if (problem == "help") {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  if (!problem.empty()) {
-    std::fprintf(stderr, "smsemu: %s\n%s", problem.c_str(), kUsage);
-    return 2;
-  }
+  int exit_code = sfn::sandbox::ReportFlags("smsemu", Parse(argc, argv, &cl), kUsage);
+  if (exit_code >= 0) return exit_code;
   sfn::smsemu::Seed seed;
   if (!cl.seed_path.empty()) {
     auto loaded = sfn::smsemu::LoadSeedFile(cl.seed_path);
@@ -127,15 +111,6 @@ int main(int argc, char** argv) {
                        emulator.Handle(std::move(request), std::move(responder));
                      },
                      delay));
-  auto status = server.Start();
-  if (!status.ok()) {
-    std::fprintf(stderr, "smsemu: %s\n", status.message().c_str());
-    return 1;
-  }
-  std::printf("smsemu listening on %s\n", server.base_url().c_str());
-  std::fflush(stdout);
-  sfn::WaitForTermination();
-  emulator.ReleaseHeldRequests();
-  server.Stop();
-  return 0;
+  return sfn::sandbox::ServeUntilTerminated("smsemu", server, nullptr,
+                                            [&emulator] { emulator.ReleaseHeldRequests(); });
 }
