@@ -1,5 +1,6 @@
 #include "sandbox/sfemu/oauth.h"
 
+#include "sandbox/sfemu/html.h"
 #include <map>
 #include <mutex>
 
@@ -65,32 +66,6 @@ struct AuthorizationCode {
 
 // Salesforce keeps an authorization code valid for 15 minutes.
 constexpr int64_t kAuthorizationCodeTtlMs = 15 * 60 * 1000;
-
-std::string HtmlEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // Without a registered callback list, sfemu accepts callbacks on this machine only (its
 // stand-in for the Connected App's Callback URL field).

@@ -1,34 +1,13 @@
 #include "sandbox/sfemu/record_page.h"
 
+#include "sandbox/sfemu/html.h"
+
 #include <cctype>
 #include <cmath>
 
 namespace sfemu {
 
 namespace {
-
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string Show(const Value& v) {
   if (std::holds_alternative<std::string>(v)) return std::get<std::string>(v);
@@ -69,15 +48,15 @@ std::optional<sfn::http::Response> RecordPage(OrgStore& store, const sfn::http::
   if (auto it = r->fields.find("Name"); it != r->fields.end()) name = Show(it->second);
   std::string rows;
   for (const auto& [field, value] : r->fields) {
-    rows += "<tr><th>" + Escape(field) + "</th><td>" + Escape(Show(value)) + "</td></tr>";
+    rows += "<tr><th>" + HtmlEscape(field) + "</th><td>" + HtmlEscape(Show(value)) + "</td></tr>";
   }
   return page(200,
               "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" "
               "href=\"data:,\"><title>" +
-                  Escape(name) + " | " + Escape(r->type) +
-                  " | sfemu</title></head><body><p id=\"object\">" + Escape(r->type) +
-                  "</p><h1 id=\"name\">" + Escape(name) + "</h1><p id=\"record-id\">" +
-                  Escape(r->id) + "</p><table id=\"fields\">" + rows + "</table></body></html>");
+                  HtmlEscape(name) + " | " + HtmlEscape(r->type) +
+                  " | sfemu</title></head><body><p id=\"object\">" + HtmlEscape(r->type) +
+                  "</p><h1 id=\"name\">" + HtmlEscape(name) + "</h1><p id=\"record-id\">" +
+                  HtmlEscape(r->id) + "</p><table id=\"fields\">" + rows + "</table></body></html>");
 }
 
 }  // namespace sfemu
