@@ -6,16 +6,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { BIN_DIR, SOURCE_DIR, startServer, startConnector, waitFor } from './lib.mjs';
+import { BIN_DIR, waitFor } from './lib.mjs';
+import { startHistoryStack } from './history_stack.mjs';
 
 const ADMIN_KEY = 'page-admin-key';
 const READ_KEY = 'page-read-key';
-const CHROMIUM = process.env.SFN_CHROMIUM || '/usr/bin/chromium';
 
-let tmp, sfemu, smsemu, connector, api, context;
+let stack, sfemu, api, context;
 
 async function call(base, method, target, body, key = ADMIN_KEY) {
   const res = await fetch(base + target, {
@@ -27,52 +25,26 @@ async function call(base, method, target, body, key = ADMIN_KEY) {
 }
 
 before(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sfn-history-page-'));
-  sfemu = await startServer('sfemu', ['--state', path.join(tmp, 'org.sqlite')]);
-  smsemu = await startServer('smsemu', ['--delivery-delay-ms', '5']);
-  const config = {
-    salesforce: {
-      login_url: sfemu.url, client_id: 'sfnotify-local', username: 'integration@sfnotify.demo',
-      private_key_file: path.join(SOURCE_DIR, 'sandbox/certs/sfemu-demo.key'),
-    },
-    gateway: {
-      type: 'twilio', base_url: smsemu.url, account_sid: 'AC0123456789abcdef0123456789abcdef',
-      auth_token_env: 'PAGE_SMS_TOKEN',
-    },
-    contact_points: [
+  stack = await startHistoryStack({
+    name: 'history-page',
+    contactPoints: [
       { name: 'Main', sender: '+15005550006', roles: ['SMS_Notification_Sender'], max_messages_per_second: 100,
         quiet_hours: 'none', price_per_segment: 0.0079 },
       { name: 'Alerts', sender: '+15005550006', roles: ['Everyone'], max_messages_per_second: 100,
         quiet_hours: 'none', price_per_segment: 0.01 },
     ],
-    store: { path: path.join(tmp, 'sfnotify.sqlite') },
-    mapping_file: path.join(SOURCE_DIR, 'mapping/demo-mapping.json'),
     http: {
-      listen: '127.0.0.1:0',
       api_keys: [{ name: 'ops', key_env: 'PAGE_ADMIN_KEY', role: 'admin' },
         { name: 'viewer', key_env: 'PAGE_READ_KEY', role: 'read' }],
     },
-  };
-  const configPath = path.join(tmp, 'sfnotify.json');
-  fs.writeFileSync(configPath, JSON.stringify(config, null, 2));
-  connector = await startConnector(
-    configPath, { PAGE_SMS_TOKEN: 'smsemu-demo-token', PAGE_ADMIN_KEY: ADMIN_KEY, PAGE_READ_KEY: READ_KEY },
-    path.join(tmp, 'sfnotify.log'));
-  api = connector.url;
-  context = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
+    env: { PAGE_ADMIN_KEY: ADMIN_KEY, PAGE_READ_KEY: READ_KEY },
     viewport: { width: 1280, height: 1100 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  ({ sfemu, api, context } = stack);
 });
 
 after(async () => {
-  if (context) await context.close();
-  await connector?.stop();
-  for (const s of [smsemu, sfemu]) if (s) await s.stop();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 test('the history page filters by status and shows a notification in detail', async () => {
