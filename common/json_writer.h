@@ -33,6 +33,18 @@ class Writer : private detail::BufferHolder, public rapidjson::Writer<rapidjson:
   // RFC 3339 with milliseconds, or null when ms <= 0 (not known yet).
   void KeyTime(const char* key, int64_t ms);
 
+  // `key`: {"name": count, ...} from a map of names to whole numbers (counts by state, reason).
+  template <typename Map>
+  void KeyCounts(const char* key, const Map& counts) {
+    Key(key);
+    StartObject();
+    for (const auto& [name, n] : counts) {
+      Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+      Int64(static_cast<int64_t>(n));
+    }
+    EndObject();
+  }
+
   std::string str() const { return buffer.GetString(); }
   // The text as an application/json response.
   http::Response Response(int status) const { return http::JsonResponse(status, str()); }

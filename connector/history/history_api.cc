@@ -130,13 +130,7 @@ void WriteSummary(json::Writer& w, const NotificationSummary& s,
   w.Int(s.segments);
   w.Key("responded");
   w.Int(s.responded);
-  w.Key("counts");
-  w.StartObject();
-  for (const auto& [state, n] : s.by_state) {
-    w.Key(state.c_str());
-    w.Int(n);
-  }
-  w.EndObject();
+  w.KeyCounts("counts", s.by_state);
 }
 
 void WriteUsageRow(json::Writer& w, const UsageRow& row) {
@@ -156,13 +150,7 @@ void WriteUsageRow(json::Writer& w, const UsageRow& row) {
   w.Int64(row.failed);
   w.Key("suppressed");
   w.Int64(row.suppressed);
-  w.Key("suppressed_by_reason");
-  w.StartObject();
-  for (const auto& [reason, n] : row.suppressed_by_reason) {
-    w.Key(reason.c_str());
-    w.Int64(n);
-  }
-  w.EndObject();
+  w.KeyCounts("suppressed_by_reason", row.suppressed_by_reason);
   w.EndObject();
 }
 

@@ -28,13 +28,7 @@ void WritePreflight(json::Writer& w, const Preflight& p) {
   w.Int(p.deferred);
   w.Key("suppressed");
   w.Int(p.suppressed);
-  w.Key("suppressed_by_reason");
-  w.StartObject();
-  for (const auto& [reason, n] : p.suppressed_by_reason) {
-    w.Key(reason.c_str());
-    w.Int(n);
-  }
-  w.EndObject();
+  w.KeyCounts("suppressed_by_reason", p.suppressed_by_reason);
   w.Key("segments");
   w.Int(p.segments);
   w.Key("estimated_cost");
